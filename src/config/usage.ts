@@ -1,0 +1,20 @@
+// --help text, generated from the flag lists so it cannot drift from what the parser accepts.
+import { FLAGS_BY_COMMAND, REQUIRED_FLAGS } from './flags.ts';
+
+export function usageText(): string {
+  const lines = [
+    'Usage: stash-vault <command> [--flag=value ...]',
+    '',
+    'Commands:',
+    '  backup-vault   stream a verified Vault Raft snapshot and the unseal keys into a restic repository',
+    '  restore-vault  restore a chosen backup into the same or a new Vault cluster',
+    '  version        print the version',
+    '',
+    `Required flags: ${REQUIRED_FLAGS.map((f) => `--${f}`).join(' ')}`,
+  ];
+  for (const [cmd, flags] of Object.entries(FLAGS_BY_COMMAND)) {
+    lines.push('', `${cmd} flags:`, ...flags.map((f) => `  --${f}`));
+  }
+  lines.push('', 'Every flag takes --name=value; an empty value means the default.');
+  return lines.join('\n') + '\n';
+}

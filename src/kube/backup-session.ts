@@ -1,0 +1,130 @@
+// Pre-backup actions and the repository wait, as Stash's ExecutePreBackupActions and
+// WaitForBackendRepository do (stash-contract §3.5): conditions written through /status with
+// get-modify-replace and retries on 409.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { KubeError, TaskError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import { kubeCall, type KubeClients } from './client.ts';
+import type { TargetRef } from '../output/output.ts';
+
+const GROUP = { group: 'stash.appscode.com', version: 'v1beta1', plural: 'backupsessions' };
+export const REPO_INITIALIZED = 'BackendRepositoryInitialized';
+const INIT_ACTION = 'InitializeBackendRepository';
+const MAX_CONFLICT_RETRIES = 10;
+
+export interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason?: string;
+  message?: string;
+  lastTransitionTime?: string;
+  [k: string]: unknown;
+}
+
+type Session = { metadata?: { resourceVersion?: string }; status?: Record<string, unknown> };
+
+export async function getBackupSession(k: KubeClients, namespace: string, name: string): Promise<Session> {
+  return (await kubeCall(`get backupsession ${namespace}/${name}`, () =>
+    k.custom.getNamespacedCustomObject({ ...GROUP, namespace, name }),
+  )) as Session;
+}
+
+export function sessionConditions(s: Session): Condition[] {
+  const c = s.status?.['conditions'];
+  return Array.isArray(c) ? (c as Condition[]) : [];
+}
+
+// The target status whose ref equals ours exactly (apiVersion, kind, namespace, name).
+export function preBackupActionsFor(s: Session, ref: TargetRef): string[] {
+  const targets = Array.isArray(s.status?.['targets']) ? (s.status['targets'] as Array<Record<string, unknown>>) : [];
+  for (const t of targets) {
+    const r = (t['ref'] ?? {}) as Record<string, unknown>;
+    if (r['apiVersion'] === ref.apiVersion && r['kind'] === ref.kind && r['name'] === ref.name && r['namespace'] === ref.namespace) {
+      return Array.isArray(t['preBackupActions']) ? t['preBackupActions'].map(String) : [];
+    }
+  }
+  return [];
+}
+
+// Upserts one session condition by type; lastTransitionTime moves only when something changed.
+export async function setSessionCondition(k: KubeClients, namespace: string, name: string, cond: Condition): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const s = await getBackupSession(k, namespace, name);
+    const existing = sessionConditions(s);
+    const old = existing.find((c) => c.type === cond.type);
+    const unchanged = old?.status === cond.status && old.reason === cond.reason && old.message === cond.message;
+    const next: Condition = { ...cond, lastTransitionTime: unchanged && old.lastTransitionTime ? old.lastTransitionTime : new Date().toISOString().replace(/\.\d+Z$/, 'Z') };
+    const conditions = [...existing.filter((c) => c.type !== cond.type), next];
+    const body = { ...s, status: { ...(s.status ?? {}), conditions } };
+    try {
+      await kubeCall(`update status of backupsession ${namespace}/${name}`, () =>
+        k.custom.replaceNamespacedCustomObjectStatus({ ...GROUP, namespace, name, body }),
+      );
+      return;
+    } catch (err) {
+      if (err instanceof KubeError && err.status === 409 && attempt < MAX_CONFLICT_RETRIES) continue;
+      throw err;
+    }
+  }
+}
+
+export interface PreBackupDeps {
+  repositoryExists: () => Promise<boolean>;
+  initRepository: () => Promise<void>;
+}
+
+export async function executePreBackupActions(
+  k: KubeClients,
+  namespace: string,
+  name: string,
+  ref: TargetRef,
+  deps: PreBackupDeps,
+  log: Logger,
+): Promise<void> {
+  const session = await getBackupSession(k, namespace, name);
+  for (const action of preBackupActionsFor(session, ref)) {
+    if (action !== INIT_ACTION) throw new TaskError('config', `unknown pre-backup action "${action}"`);
+    if (sessionConditions(session).some((c) => c.type === REPO_INITIALIZED)) continue;
+    try {
+      if (!(await deps.repositoryExists())) {
+        log.info('initializing the restic repository');
+        await deps.initRepository();
+      }
+      await setSessionCondition(k, namespace, name, {
+        type: REPO_INITIALIZED,
+        status: 'True',
+        reason: 'BackendRepositoryFound',
+        message: 'Repository exist in the backend.',
+      });
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      await setSessionCondition(k, namespace, name, {
+        type: REPO_INITIALIZED,
+        status: 'False',
+        reason: 'FailedToInitializeBackendRepository',
+        message: `Failed to initialize backend repository. Reason: ${reason}`,
+      });
+    }
+  }
+}
+
+export async function waitForBackendRepository(
+  k: KubeClients,
+  namespace: string,
+  name: string,
+  log: Logger,
+  o: { pollMs?: number; timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<void> {
+  const pollMs = o.pollMs ?? 5000;
+  const deadline = Date.now() + (o.timeoutMs ?? 30 * 60_000);
+  for (;;) {
+    const c = sessionConditions(await getBackupSession(k, namespace, name)).find((x) => x.type === REPO_INITIALIZED);
+    if (c?.status === 'True') return;
+    if (c?.status === 'False') {
+      throw new TaskError('restic', `backend repository is not ready: ${c.reason ?? 'FailedToInitializeBackendRepository'}${c.message ? ` (${c.message})` : ''}`);
+    }
+    if (Date.now() > deadline) throw new TaskError('timeout', 'timed out waiting for the backend repository to be initialized');
+    log.info('waiting for the backend repository to be initialized');
+    await sleep(pollMs, undefined, o.signal ? { signal: o.signal } : {});
+  }
+}

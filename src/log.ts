@@ -1,0 +1,43 @@
+// The only place that configures pino: JSON lines on stderr (stdout stays free), synchronous because the
+// process is short-lived, and redaction of every field that can hold a secret.
+import { pino, type Logger, type DestinationStream } from 'pino';
+
+export type { Logger } from 'pino';
+
+// Field paths that may hold a secret; values are also never interpolated into messages.
+export const REDACT_PATHS = [
+  'token',
+  '*.token',
+  'password',
+  '*.password',
+  'value',
+  '*.value',
+  'headers.authorization',
+  'headers["x-vault-token"]',
+  '*.headers["x-vault-token"]',
+  'env',
+  '*.env',
+  'data',
+  '*.data',
+  'stringData',
+  '*.stringData',
+  'key',
+  'keys',
+];
+
+export function createLogger(
+  bindings: Record<string, string> = {},
+  destination: DestinationStream = pino.destination({ dest: 2, sync: true }),
+  level: string = process.env['LOG_LEVEL'] ?? 'info',
+): Logger {
+  return pino(
+    {
+      level,
+      base: bindings,
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination,
+  );
+}

@@ -1,0 +1,134 @@
+// One restic "session" per task run: a private 0700 TMPDIR under the scratch dir (pack files, CA, keys),
+// the child environment, the common flags, and the three ways we run restic.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import type { Readable, Writable } from 'node:stream';
+import type { Logger } from '../log.ts';
+import type { RepositoryConfig } from '../config/config.ts';
+import { commonFlags, niceWrapper } from './args.ts';
+import { resticError } from './exit.ts';
+import { redactRepository, repositorySetup, type SecretData } from './repository.ts';
+import { makeScrubber } from './scrub.ts';
+import { registerSecret } from '../secrets.ts';
+
+const FORCE_KILL_AFTER_MS = 10_000;
+
+export interface ResticSession {
+  readonly common: string[];
+  readonly cacheEnabled: boolean;
+  readonly repositoryForLogs: string;
+  scrub(text: string): string;
+  // Runs a command to completion; stdout is returned, non-zero exit throws ResticError.
+  run(args: string[], signal?: AbortSignal): Promise<string>;
+  // A process whose stdin we feed; see stream-backup.ts for the ordering rules.
+  spawnWithStdin(args: string[]): ResticChild;
+  // A process whose stdout we read as a stream (restic dump).
+  spawnWithStdout(args: string[]): ResticChild;
+  close(): Promise<void>;
+}
+
+export interface ResticChild {
+  readonly stdin: Writable;
+  readonly stdout: Readable;
+  readonly pid: number | undefined;
+  // Resolves with stdout text (when buffered) once restic exits 0; rejects with ResticError otherwise.
+  readonly done: Promise<string>;
+  // SIGINT first (restic 0.14 then removes its lock), SIGKILL after a grace period.
+  kill(): void;
+}
+
+export async function openResticSession(
+  repo: RepositoryConfig,
+  secret: SecretData,
+  log: Logger,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ResticSession> {
+  const setup = repositorySetup(repo, secret);
+  setup.secrets.forEach(registerSecret);
+  await mkdir(repo.scratchDir, { recursive: true });
+  const tmpDir = await mkdtemp(join(repo.scratchDir, 'tmp-'));
+  let caCertPath: string | undefined;
+  const childEnv: Record<string, string> = { ...setup.env, TMPDIR: tmpDir };
+  for (const f of setup.files) {
+    const path = join(tmpDir, f.name);
+    await writeFile(path, f.content, { mode: 0o600 });
+    if (f.flag === '--cacert') caCertPath = path;
+    if (f.env !== undefined) childEnv[f.env] = path;
+  }
+  let cacheDir: string | undefined;
+  if (repo.enableCache) {
+    cacheDir = join(repo.scratchDir, 'restic-cache');
+    await mkdir(cacheDir, { recursive: true, mode: 0o700 });
+  }
+  const common = commonFlags({
+    cacheDir,
+    caCertPath,
+    insecureTls: repo.insecureTls,
+    provider: repo.provider,
+    maxConnections: repo.maxConnections,
+  });
+  const scrub = makeScrubber(setup.secrets);
+  const wrapper = niceWrapper(env);
+  const repositoryForLogs = redactRepository(setup.repository);
+
+  const start = (args: string[], mode: 'stdin' | 'stdout' | 'none'): ResticChild => {
+    const [file, ...rest] = [...wrapper, 'restic', ...args];
+    const child = execa(file ?? 'restic', rest, {
+      env: childEnv,
+      extendEnv: true,
+      cwd: repo.scratchDir,
+      stdin: mode === 'stdin' ? 'pipe' : 'ignore',
+      buffer: { stdout: mode !== 'stdout', stderr: false },
+      reject: false,
+      encoding: mode === 'stdout' ? 'buffer' : 'utf8',
+    });
+    let stderr = '';
+    let partial = '';
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => {
+      stderr = (stderr + chunk).slice(-16_384);
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) if (line.trim() !== '') log.debug({ restic: scrub(line) }, 'restic stderr');
+    });
+    const command = args[0] ?? 'restic';
+    const done = child.then((r) => {
+      if (r.exitCode === 0 && !r.isTerminated) return typeof r.stdout === 'string' ? r.stdout : '';
+      throw resticError(command, r.exitCode, r.signal ?? undefined, scrub(stderr));
+    });
+    done.catch(() => undefined);
+    let killTimer: NodeJS.Timeout | undefined;
+    void child.finally(() => clearTimeout(killTimer));
+    return {
+      stdin: child.stdin as Writable,
+      stdout: child.stdout as Readable,
+      pid: child.pid,
+      done,
+      kill: () => {
+        child.kill('SIGINT');
+        killTimer ??= setTimeout(() => child.kill('SIGKILL'), FORCE_KILL_AFTER_MS).unref();
+      },
+    };
+  };
+
+  return {
+    common,
+    cacheEnabled: cacheDir !== undefined,
+    repositoryForLogs,
+    scrub,
+    run: async (args, signal) => {
+      const child = start(args, 'none');
+      const onAbort = (): void => child.kill();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        return await child.done;
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+      }
+    },
+    spawnWithStdin: (args) => start(args, 'stdin'),
+    spawnWithStdout: (args) => start(args, 'stdout'),
+    close: () => rm(tmpDir, { recursive: true, force: true }),
+  };
+}
