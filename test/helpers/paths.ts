@@ -1,0 +1,9 @@
+// Locations the tests share: the repository root, the built CLI, the tools folder and shared/.
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const CLI = join(REPO_ROOT, 'dist', 'cli.js');
+export const TOOLS = process.env['STASH_VAULT_TOOLS'] ?? join(REPO_ROOT, '.tools');
+export const SHARED = process.env['STASH_VAULT_SHARED_DIR'] ?? resolve(REPO_ROOT, '..', 'shared');
+export const UPSTREAM_CATALOG = join(SHARED, 'upstream-catalog', 'vault-1.10.3');
