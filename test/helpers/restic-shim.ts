@@ -1,0 +1,29 @@
+// A `restic` shim first on PATH that records every argv restic is started with (NUL-separated, one
+// record per line) and then execs the real binary, so tests can scan child argv for secrets.
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface ResticShim {
+  binDir: string;
+  argvLog: string;
+  calls(): string[][];
+}
+
+export function makeResticShim(realBin: string): ResticShim {
+  const binDir = mkdtempSync(join(tmpdir(), 'restic-shim-'));
+  const argvLog = join(binDir, 'argv.log');
+  writeFileSync(
+    join(binDir, 'restic'),
+    `#!/bin/sh\n{ for a in "$@"; do printf '%s\\037' "$a"; done; printf '\\n'; } >> '${argvLog}'\nexec '${realBin}' "$@"\n`,
+  );
+  chmodSync(join(binDir, 'restic'), 0o755);
+  return {
+    binDir,
+    argvLog,
+    calls: () =>
+      existsSync(argvLog)
+        ? readFileSync(argvLog, 'utf8').split('\n').filter((l) => l !== '').map((l) => l.split('\x1f').filter((a) => a !== ''))
+        : [],
+  };
+}

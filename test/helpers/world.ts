@@ -1,0 +1,130 @@
+// One emulated cluster for an end-to-end test: Kubernetes API (HTTPS), a KubeVault-style Vault cluster
+// (HTTPS, 3 nodes), the objects KubeVault and Stash create, a real restic repository (local or
+// rest-server) and the CLI's argv built from the upstream Function exactly as Stash expands it.
+import { mkdtempSync, readFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { load as loadYaml } from 'js-yaml';
+import { startKubeEmulator, type KubeEmulator } from '../emulators/kube/index.ts';
+import { appBinding, backupSession, secret, storageSecret } from '../emulators/kube/fixtures.ts';
+import { startVaultCluster, type VaultCluster, type VaultClusterOptions } from '../emulators/vault/index.ts';
+import { makeTestPki, type TestPki } from './certs.ts';
+import { expandStash } from './expand.ts';
+import { UPSTREAM_CATALOG } from './paths.ts';
+import { TEST_PASSWORD, type ResticVersion } from './restic.ts';
+import { makeResticShim, type ResticShim } from './restic-shim.ts';
+import { startRestServer, type RestServer } from './rest-server.ts';
+import { restServerBin, restic } from './restic.ts';
+import { runCli, type CliOptions, type CliRun } from './run-cli.ts';
+
+export const NS = 'demo';
+export const KEY_PREFIX = 'k8s.kubevault.com.demo.vault';
+export const BACKUP_TOKEN_POLICY = { 'sys/storage/raft/snapshot': ['read'], 'sys/storage/raft/snapshot-force': ['read'] };
+
+export interface WorldOptions {
+  restic: ResticVersion;
+  backend?: 'local' | 'rest';
+  vault?: VaultClusterOptions;
+  tokenPolicy?: Record<string, string[]>;
+  keyPrefix?: string;
+  appBindingName?: string;
+}
+
+export interface World {
+  kube: KubeEmulator;
+  vault: VaultCluster;
+  pki: TestPki;
+  v: ResticVersion;
+  shim: ResticShim;
+  repository: string; // RESTIC_REPOSITORY for direct restic calls
+  scratch: string;
+  outputDir: string;
+  kubeconfig: string;
+  backupToken: string;
+  keyPrefix: string;
+  appBindingName: string;
+  vars(extra?: Record<string, string>): Record<string, string>;
+  functionArgs(file: 'vault-backup-function.yaml' | 'vault-restore-function.yaml', extra?: Record<string, string>): string[];
+  backup(extra?: Record<string, string>, o?: CliOptions): Promise<CliRun>;
+  output(): { targetStatus: { ref: Record<string, string>; stats: Array<Record<string, unknown>> } };
+  resticJson<T>(args: string[]): T;
+  secretValues(): string[];
+  newBackupSession(name: string, preBackupActions?: string[]): void;
+  close(): Promise<void>;
+}
+
+export async function startWorld(o: WorldOptions): Promise<World> {
+  const pki = makeTestPki(['localhost']);
+  const kube = await startKubeEmulator();
+  const vault = await startVaultCluster({ tls: { certPem: pki.certPem, keyPem: pki.keyPem }, data: { 'secret/app/db': 'pw-1', 'secret/app/api': 'key-2' }, ...o.vault });
+  const dir = mkdtempSync(join(tmpdir(), 'stash-vault-e2e-'));
+  const scratch = join(dir, 'stash-tmp');
+  mkdirSync(scratch);
+  const outputDir = join(scratch, 'output');
+  const kubeconfig = join(dir, 'kubeconfig');
+  kube.writeKubeconfig(kubeconfig, NS);
+  const keyPrefix = o.keyPrefix ?? KEY_PREFIX;
+  const appBindingName = o.appBindingName ?? 'vault';
+  const backupToken = vault.createToken(o.tokenPolicy ?? BACKUP_TOKEN_POLICY);
+
+  let rest: RestServer | undefined;
+  let repository: string;
+  let repoVars: Record<string, string>;
+  if (o.backend === 'rest') {
+    const bin = restServerBin();
+    if (bin === undefined) throw new Error('rest-server is not installed');
+    rest = await startRestServer(bin);
+    repository = `rest:${rest.url}vault-repo`;
+    repoVars = { REPOSITORY_PROVIDER: 'rest', REPOSITORY_BUCKET: '127.0.0.1', REPOSITORY_PREFIX: '/vault-repo', REPOSITORY_ENDPOINT: `${rest.url}vault-repo` };
+  } else {
+    repository = join(dir, 'repo');
+    repoVars = { REPOSITORY_PROVIDER: 'local', REPOSITORY_BUCKET: repository, REPOSITORY_PREFIX: '' };
+  }
+  kube.put(storageSecret({ name: 'repo-secret', namespace: NS, data: { RESTIC_PASSWORD: TEST_PASSWORD } }));
+  kube.put(secret({ name: 'vault-backup-token', namespace: NS, data: { token: backupToken } }));
+  const keys: Record<string, string> = { [`${keyPrefix}-root-token`]: vault.rootToken };
+  vault.unsealKeys.forEach((k, i) => (keys[`${keyPrefix}-unseal-key-${i}`] = k));
+  kube.put(secret({ name: 'vault-keys', namespace: NS, data: keys }));
+  kube.put(
+    appBinding({
+      name: appBindingName, namespace: NS, url: vault.serviceUrl, caBundlePem: pki.caPem, backupTokenSecret: 'vault-backup-token',
+      keysSecret: 'vault-keys', secretShares: vault.unsealKeys.length, secretThreshold: vault.threshold, keyPrefix,
+    }),
+  );
+  const shim = makeResticShim(o.restic.bin);
+  const newBackupSession = (name: string, preBackupActions: string[] = ['InitializeBackendRepository']): void => {
+    kube.put(backupSession({ name, namespace: NS, invokerName: 'vault-backup', targetRef: { name: appBindingName, namespace: NS }, preBackupActions }));
+  };
+  newBackupSession('vault-backup-1');
+
+  const vars = (extra: Record<string, string> = {}): Record<string, string> => ({
+    ...repoVars, REPOSITORY_SECRET_NAME: 'repo-secret', REPOSITORY_SECRET_NAMESPACE: NS, REPOSITORY_INSECURE_TLS: 'false',
+    MAX_CONNECTIONS: '0', ENABLE_CACHE: 'true', INTERIM_DATA_DIR: join(scratch, 'stash-interim-volume', 'data'),
+    HOSTNAME: 'host-0', NAMESPACE: NS, TARGET_NAME: appBindingName, TARGET_NAMESPACE: NS, BACKUP_SESSION: 'vault-backup-1',
+    outputDir, keyPrefix, waitTimeout: '20', ...extra,
+  });
+  const functionArgs: World['functionArgs'] = (file, extra) => {
+    const fn = loadYaml(readFileSync(join(UPSTREAM_CATALOG, file), 'utf8')) as { spec: { args: string[] } };
+    // The image mounts /stash-tmp; tests point the scratch dir at a private folder instead.
+    return fn.spec.args.map((a) => expandStash(a, vars(extra)).replace(/^--scratch-dir=.*$/, `--scratch-dir=${scratch}`));
+  };
+  const env = { KUBECONFIG: kubeconfig, LOG_LEVEL: 'debug' };
+  const world: World = {
+    kube, vault, pki, v: o.restic, shim, repository, scratch, outputDir, kubeconfig, backupToken, keyPrefix, appBindingName,
+    vars,
+    functionArgs,
+    backup: (extra, co = {}) =>
+      runCli(functionArgs('vault-backup-function.yaml', extra), { ...co, env: { ...env, ...co.env }, pathPrefix: [shim.binDir, o.restic.binDir] }),
+    output: () => JSON.parse(readFileSync(join(outputDir, 'output.json'), 'utf8')) as ReturnType<World['output']>,
+    resticJson: <T>(args: string[]) => JSON.parse(restic(o.restic, repository, [...args, '--json', '--no-cache']).toString('utf8')) as T,
+    secretValues: () => [backupToken, vault.rootToken, ...vault.unsealKeys, TEST_PASSWORD],
+    newBackupSession,
+    close: async () => {
+      await vault.close();
+      await kube.close();
+      await rest?.close();
+    },
+  };
+  return world;
+}
+
