@@ -105,3 +105,9 @@ export function niceWrapper(env: NodeJS.ProcessEnv): string[] {
   if (/^-?\d+$/.test(nice)) prefix.push('nice', '-n', nice);
   return prefix;
 }
+
+// If this process is killed outright (OOM, SIGKILL), restic would read EOF on stdin and commit a truncated
+// snapshot; setpriv's parent-death signal kills restic with us instead.
+export function deathSignalWrapper(hasSetpriv: boolean): string[] {
+  return hasSetpriv ? ['setpriv', '--pdeathsig', 'KILL', '--'] : [];
+}

@@ -6,7 +6,8 @@ import { execa } from 'execa';
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from '../log.ts';
 import type { RepositoryConfig } from '../config/config.ts';
-import { commonFlags, niceWrapper } from './args.ts';
+import { commonFlags, deathSignalWrapper, niceWrapper } from './args.ts';
+import { spawnSync } from 'node:child_process';
 import { resticError } from './exit.ts';
 import { redactRepository, repositorySetup, type SecretData } from './repository.ts';
 import { makeScrubber } from './scrub.ts';
@@ -69,7 +70,8 @@ export async function openResticSession(
     maxConnections: repo.maxConnections,
   });
   const scrub = makeScrubber(setup.secrets);
-  const wrapper = niceWrapper(env);
+  const wrapper = [...deathSignalWrapper(hasSetprivPdeathsig()), ...niceWrapper(env)];
+  if (wrapper[0] !== 'setpriv') log.warn('setpriv --pdeathsig is not available: restic would outlive a killed task');
   const repositoryForLogs = redactRepository(setup.repository);
 
   const start = (args: string[], mode: 'stdin' | 'stdout' | 'none'): ResticChild => {
@@ -131,4 +133,9 @@ export async function openResticSession(
     spawnWithStdout: (args) => start(args, 'stdout'),
     close: () => rm(tmpDir, { recursive: true, force: true }),
   };
+}
+
+function hasSetprivPdeathsig(): boolean {
+  const r = spawnSync('setpriv', ['--help'], { encoding: 'utf8' });
+  return r.status === 0 && r.stdout.includes('--pdeathsig');
 }

@@ -15,7 +15,16 @@ export function makeResticShim(realBin: string): ResticShim {
   const argvLog = join(binDir, 'argv.log');
   writeFileSync(
     join(binDir, 'restic'),
-    `#!/bin/sh\n{ for a in "$@"; do printf '%s\\037' "$a"; done; printf '\\n'; } >> '${argvLog}'\nexec '${realBin}' "$@"\n`,
+    [
+      '#!/bin/sh',
+      `{ for a in "$@"; do printf '%s\\037' "$a"; done; printf '\\n'; } >> '${argvLog}'`,
+      // Fault injection: act as a restic whose backend fails after reading N bytes of the Raft object.
+      'if [ -n "$RESTIC_SHIM_FAIL_RAFT_AFTER" ] && [ "$1" = backup ] && [ "$4" = vault-raft.snap ]; then',
+      '  head -c "$RESTIC_SHIM_FAIL_RAFT_AFTER" > /dev/null; echo "Fatal: simulated backend failure" >&2; exit 1',
+      'fi',
+      `exec '${realBin}' "$@"`,
+      '',
+    ].join('\n'),
   );
   chmodSync(join(binDir, 'restic'), 0o755);
   return {
