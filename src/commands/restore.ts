@@ -1,9 +1,77 @@
-// restore-vault: implemented in the restore issue.
+// restore-vault: choose the backup, check everything that can be checked before Vault is touched
+// (active node, capability, old keys present), stream `restic dump` into the snapshot upload while
+// verifying it, then move the old cluster's keys under the new prefix (force) and wait for Vault.
 import type { RestoreConfig } from '../config/config.ts';
-import { TaskError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { keyNames } from '../keys/names.ts';
+import type { KeyValue } from '../keys/store.ts';
+import { appBindingRef } from '../output/output.ts';
+import { dumpArgs, snapshotsArgs } from '../restic/args.ts';
+import { parseSnapshots } from '../restic/json.ts';
+import { HoldBackVerified } from '../restore/hold-back.ts';
+import { inferOldPrefix, readBackupKeys } from '../restore/backup-keys.ts';
+import { chooseBackup } from '../restore/select.ts';
+import { startProgress } from '../stream/progress.ts';
+import { findActiveNode } from '../vault/active-node.ts';
+import { requireCapability, SNAPSHOT_FORCE_PATH, SNAPSHOT_PATH } from '../vault/capabilities.ts';
+import { waitForUnsealed } from '../vault/health.ts';
+import { uploadSnapshot } from '../vault/restore-upload.ts';
+import { raftIndex, waitUntilRestored } from '../vault/wait-restored.ts';
+import { connectKube, keyStoreFor, openRestic, openVault } from './prepare.ts';
 import type { CommandResult } from './result.ts';
 
-export function runRestore(_config: RestoreConfig, _log: Logger, _signal: AbortSignal): Promise<CommandResult> {
-  return Promise.reject(new TaskError('config', 'restore-vault is not implemented yet'));
+export async function runRestore(config: RestoreConfig, log: Logger, signal: AbortSignal): Promise<CommandResult> {
+  const kube = await connectKube(config);
+  const restic = await openRestic(kube, config, log);
+  const cleanup: Array<() => Promise<void>> = [() => restic.close()];
+  try {
+    const all = parseSnapshots(await restic.run(snapshotsArgs({}, restic.common), signal));
+    const host = config.sourceHostname !== '' ? config.sourceHostname : config.hostname;
+    const chosen = chooseBackup(all, config.snapshots, host);
+    log.info({ snapshot: chosen.snapshot.shortId, layout: chosen.layout, host: chosen.snapshot.hostname, time: chosen.snapshot.time }, 'chose the backup to restore');
+
+    const { target, vault } = await openVault(kube, config, log);
+    cleanup.push(() => vault.close());
+    const store = config.force ? keyStoreFor(kube, target) : undefined;
+    await waitForUnsealed(vault, target.url, config.waitTimeoutMs, log, signal);
+    const active = await findActiveNode(vault, target.url, target.namespace, log, signal);
+    await requireCapability(vault, active, config.force ? SNAPSHOT_FORCE_PATH : SNAPSHOT_PATH, 'update', signal);
+
+    let oldKeys: KeyValue[] = [];
+    if (config.force) {
+      const oldPrefix = config.oldKeyPrefix !== '' ? config.oldKeyPrefix : (inferOldPrefix(all, chosen) ?? config.keyPrefix);
+      oldKeys = await readBackupKeys(restic, all, chosen, oldPrefix, target.secretShares, signal);
+      log.info({ oldPrefix, keys: oldKeys.length }, "read the old cluster's keys from the backup");
+    }
+
+    const indexBefore = await raftIndex(vault, active, signal);
+    const dump = restic.spawnWithStdout(dumpArgs(chosen.snapshot.id, chosen.raftPath, restic.common));
+    const gate = new HoldBackVerified(dump.done);
+    const progress = startProgress(log, 'restore upload');
+    gate.on('data', () => progress.update(gate.bytes));
+    dump.stdout.on('error', (err) => gate.destroy(err));
+    dump.stdout.pipe(gate);
+    try {
+      await uploadSnapshot(vault, active, gate, config.force, signal);
+    } catch (err) {
+      dump.kill();
+      // The first cause wins: a failed dump or verification explains the aborted upload.
+      const cause = await dump.done.then(() => (gate.errored ?? err), (e: unknown) => e);
+      throw cause instanceof Error ? cause : err;
+    } finally {
+      progress.finish();
+    }
+    log.info({ bytes: gate.bytes, ...gate.facts }, 'Vault accepted the snapshot');
+
+    if (config.force && store !== undefined) {
+      const newNames = keyNames(config.keyPrefix, target.secretShares);
+      for (const [i, kv] of oldKeys.entries()) await store.set(newNames[i] ?? '', kv.value);
+      log.info({ store: store.description, keys: newNames }, "stored the old cluster's keys under the new prefix");
+    }
+    const state = await waitUntilRestored(vault, active, indexBefore, config.waitTimeoutMs, config.force, log, signal);
+    log.info({ state }, state === 'sealed' ? "restored: Vault is sealed and waits for the old cluster's unseal keys" : 'restored: Vault is active and unsealed');
+    return { hostname: config.hostname, ref: appBindingRef(config.appBindingName, config.appBindingNamespace) };
+  } finally {
+    for (const c of cleanup.reverse()) await c().catch(() => undefined);
+  }
 }

@@ -1,6 +1,7 @@
 // kubernetesSecret unsealer mode: one Secret whose data[<key name>] holds the raw plaintext bytes.
 import { TaskError } from '../errors.ts';
-import { isNotFound, type KubeClients } from '../kube/client.ts';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { isNotFound, kubeCall, type KubeClients } from '../kube/client.ts';
 import { readSecret, type SecretBytes } from '../kube/secrets.ts';
 import type { KeyStore } from './store.ts';
 
@@ -31,7 +32,20 @@ export class KubernetesSecretStore implements KeyStore {
     return this.cache[key];
   }
 
-  set(): Promise<void> {
-    return Promise.reject(new TaskError('keys', 'writing keys is part of restore'));
+  // Create-or-patch, keeping the Secret's other keys (as the unsealer and the Go addon do).
+  async set(key: string, value: Buffer): Promise<void> {
+    const { name, namespace } = this;
+    const data = { [key]: value.toString('base64') };
+    try {
+      await kubeCall(`patch secret ${namespace}/${name}`, () =>
+        this.k.core.patchNamespacedSecret({ name, namespace, body: { data } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)),
+      );
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      await kubeCall(`create secret ${namespace}/${name}`, () =>
+        this.k.core.createNamespacedSecret({ namespace, body: { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace }, type: 'Opaque', data } }),
+      );
+    }
+    if (this.cache !== undefined) this.cache[key] = value;
   }
 }

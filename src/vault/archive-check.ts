@@ -60,7 +60,15 @@ export class ArchiveVerifier {
   async write(chunk: Buffer): Promise<void> {
     this.archiveBytes += chunk.length;
     if (this.failure !== undefined) throw this.failure;
-    await new Promise<void>((resolve) => this.gunzip.write(chunk, () => resolve()));
+    // zlib never calls a write callback after it failed, so the error must settle the wait too.
+    await new Promise<void>((resolve) => {
+      const onError = (): void => resolve();
+      this.gunzip.once('error', onError);
+      this.gunzip.write(chunk, () => {
+        this.gunzip.off('error', onError);
+        resolve();
+      });
+    });
     if (this.failure !== undefined) throw this.failure;
   }
 

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent, request } from 'undici';
 import { restic, resticVersions, snapshots } from '../helpers/restic.ts';
-import { startWorld, type World } from '../helpers/world.ts';
+import { BACKUP_TOKEN_POLICY, startWorld, type World } from '../helpers/world.ts';
 import { assertFailedOutput, assertNoSecretsLeaked, assertSucceededOutput } from '../helpers/assertions.ts';
 
 const RAFT = '/vault-raft.snap';
@@ -34,7 +34,7 @@ for (const v of resticVersions()) {
     describe(`backup-vault, restic ${v.label}, ${backend} repository`, () => {
       let w: World;
       before(async () => {
-        w = await startWorld({ restic: v, backend });
+        w = await startWorld({ restic: v, backend, tokenPolicy: BACKUP_TOKEN_POLICY });
       });
       after(() => w.close());
 

@@ -22,6 +22,10 @@ export function makeResticShim(realBin: string): ResticShim {
       'if [ -n "$RESTIC_SHIM_FAIL_RAFT_AFTER" ] && [ "$1" = backup ] && [ "$4" = vault-raft.snap ]; then',
       '  head -c "$RESTIC_SHIM_FAIL_RAFT_AFTER" > /dev/null; echo "Fatal: simulated backend failure" >&2; exit 1',
       'fi',
+      // Fault injection: a restic dump of a Raft object that dies after N bytes.
+      'if [ -n "$RESTIC_SHIM_FAIL_DUMP_AFTER" ] && [ "$1" = dump ] && [ "$4" = /vault-raft.snap ]; then',
+      `  '${realBin}' "$@" | head -c "$RESTIC_SHIM_FAIL_DUMP_AFTER"; echo "Fatal: simulated dump failure" >&2; exit 1`,
+      'fi',
       `exec '${realBin}' "$@"`,
       '',
     ].join('\n'),

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { CLI } from './paths.ts';
 
 export interface CliRun {
+  args: string[];
   code: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
@@ -44,7 +45,7 @@ export function runCli(args: string[], o: CliOptions = {}): Promise<CliRun> {
         .split('\n')
         .filter((l) => l.startsWith('{'))
         .map((l) => JSON.parse(l) as Record<string, unknown>);
-      resolve({ code, signal, stdout, stderr, logs });
+      resolve({ args, code, signal, stdout, stderr, logs });
     });
   });
 }

@@ -20,6 +20,8 @@ import { runCli, type CliOptions, type CliRun } from './run-cli.ts';
 export const NS = 'demo';
 export const KEY_PREFIX = 'k8s.kubevault.com.demo.vault';
 export const BACKUP_TOKEN_POLICY = { 'sys/storage/raft/snapshot': ['read'], 'sys/storage/raft/snapshot-force': ['read'] };
+// Restore needs update (vault-snapshot-api §4): the KubeVault sample policy's read-only grant is not enough.
+export const RESTORE_TOKEN_POLICY = { 'sys/storage/raft/snapshot': ['read', 'update'], 'sys/storage/raft/snapshot-force': ['read', 'update'] };
 
 export interface WorldOptions {
   restic: ResticVersion;
@@ -46,6 +48,8 @@ export interface World {
   vars(extra?: Record<string, string>): Record<string, string>;
   functionArgs(file: 'vault-backup-function.yaml' | 'vault-restore-function.yaml', extra?: Record<string, string>): string[];
   backup(extra?: Record<string, string>, o?: CliOptions): Promise<CliRun>;
+  restore(extra?: Record<string, string>, o?: CliOptions): Promise<CliRun>;
+  addCluster(name: string, keyPrefix: string, opts?: VaultClusterOptions): Promise<VaultCluster>;
   output(): { targetStatus: { ref: Record<string, string>; stats: Array<Record<string, unknown>> } };
   resticJson<T>(args: string[]): T;
   secretValues(): string[];
@@ -65,7 +69,7 @@ export async function startWorld(o: WorldOptions): Promise<World> {
   kube.writeKubeconfig(kubeconfig, NS);
   const keyPrefix = o.keyPrefix ?? KEY_PREFIX;
   const appBindingName = o.appBindingName ?? 'vault';
-  const backupToken = vault.createToken(o.tokenPolicy ?? BACKUP_TOKEN_POLICY);
+  const backupToken = vault.createToken(o.tokenPolicy ?? RESTORE_TOKEN_POLICY);
 
   let rest: RestServer | undefined;
   let repository: string;
@@ -92,6 +96,7 @@ export async function startWorld(o: WorldOptions): Promise<World> {
     }),
   );
   const shim = makeResticShim(o.restic.bin);
+  const extra: VaultCluster[] = [];
   const newBackupSession = (name: string, preBackupActions: string[] = ['InitializeBackendRepository']): void => {
     kube.put(backupSession({ name, namespace: NS, invokerName: 'vault-backup', targetRef: { name: appBindingName, namespace: NS }, preBackupActions }));
   };
@@ -115,12 +120,28 @@ export async function startWorld(o: WorldOptions): Promise<World> {
     functionArgs,
     backup: (extra, co = {}) =>
       runCli(functionArgs('vault-backup-function.yaml', extra), { ...co, env: { ...env, ...co.env }, pathPrefix: [shim.binDir, o.restic.binDir] }),
+    restore: (extra, co = {}) =>
+      runCli(functionArgs('vault-restore-function.yaml', { HOSTNAME: '', SOURCE_HOSTNAME: '', ...extra }), {
+        ...co, env: { ...env, ...co.env }, pathPrefix: [shim.binDir, o.restic.binDir],
+      }),
+    addCluster: async (name, prefix, opts = {}) => {
+      const c = await startVaultCluster({ tls: { certPem: pki.certPem, keyPem: pki.keyPem }, data: { 'secret/new': 'fresh' }, ...opts });
+      extra.push(c);
+      const tok = c.createToken(RESTORE_TOKEN_POLICY);
+      kube.put(secret({ name: `${name}-backup-token`, namespace: NS, data: { token: tok } }));
+      const k: Record<string, string> = { [`${prefix}-root-token`]: c.rootToken, other: 'keep-me' };
+      c.unsealKeys.forEach((key, i) => (k[`${prefix}-unseal-key-${i}`] = key));
+      kube.put(secret({ name: `${name}-keys`, namespace: NS, data: k }));
+      kube.put(appBinding({ name, namespace: NS, url: c.serviceUrl, caBundlePem: pki.caPem, backupTokenSecret: `${name}-backup-token`, keysSecret: `${name}-keys`, secretShares: c.unsealKeys.length, secretThreshold: c.threshold, keyPrefix: prefix }));
+      return c;
+    },
     output: () => JSON.parse(readFileSync(join(outputDir, 'output.json'), 'utf8')) as ReturnType<World['output']>,
     resticJson: <T>(args: string[]) => JSON.parse(restic(o.restic, repository, [...args, '--json', '--no-cache']).toString('utf8')) as T,
-    secretValues: () => [backupToken, vault.rootToken, ...vault.unsealKeys, TEST_PASSWORD],
+    secretValues: () => [backupToken, vault.rootToken, ...vault.unsealKeys, TEST_PASSWORD, ...extra.flatMap((c) => [c.rootToken, ...c.unsealKeys])],
     newBackupSession,
     close: async () => {
       await vault.close();
+      for (const c of extra) await c.close();
       await kube.close();
       await rest?.close();
     },

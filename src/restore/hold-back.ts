@@ -1,0 +1,41 @@
+// Passes archive bytes on to the Vault upload while verifying them, but holds back the last chunk until
+// the whole archive verified and restic dump exited 0. A corrupt, truncated or half-dumped backup thus
+// never reaches Vault complete: the upload is aborted before its last byte and Vault applies nothing.
+import { Transform, type TransformCallback } from 'node:stream';
+import { ArchiveVerifier, type ArchiveFacts } from '../vault/archive-check.ts';
+
+export class HoldBackVerified extends Transform {
+  private readonly verifier = new ArchiveVerifier();
+  private readonly producerDone: Promise<unknown>;
+  private held: Buffer | undefined;
+  facts: ArchiveFacts | undefined;
+  bytes = 0;
+
+  constructor(producerDone: Promise<unknown>) {
+    super({ highWaterMark: 1 << 20 });
+    this.producerDone = producerDone;
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.verifier.write(chunk).then(
+      () => {
+        this.bytes += chunk.length;
+        if (this.held !== undefined) this.push(this.held);
+        this.held = chunk;
+        cb();
+      },
+      (err: unknown) => cb(err as Error),
+    );
+  }
+
+  override _flush(cb: TransformCallback): void {
+    Promise.all([this.verifier.finish(), this.producerDone]).then(
+      ([facts]) => {
+        this.facts = facts;
+        if (this.held !== undefined) this.push(this.held);
+        cb();
+      },
+      (err: unknown) => cb(err as Error),
+    );
+  }
+}
