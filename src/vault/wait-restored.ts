@@ -32,6 +32,7 @@ export async function waitUntilRestored(
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer yet';
   let sealedSince: number | undefined;
+  let lastLog = 0;
   for (;;) {
     try {
       const h = await readHealth(client, nodeUrl, signal);
@@ -49,7 +50,10 @@ export async function waitUntilRestored(
       last = err instanceof Error ? err.message : String(err);
     }
     if (Date.now() > deadline) throw new TaskError('timeout', `Vault did not come back after the restore within ${Math.round(timeoutMs / 1000)}s; last state: ${last}`);
-    log.info({ state: last }, 'waiting for Vault to apply the restored snapshot');
+    if (Date.now() - lastLog >= 5000) {
+      log.info({ state: last }, 'waiting for Vault to apply the restored snapshot');
+      lastLog = Date.now();
+    }
     await sleep(250, undefined, signal ? { signal } : {});
   }
 }
