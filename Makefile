@@ -46,3 +46,19 @@ image:
 
 clean:
 	rm -rf dist .demo bench-results
+
+# The Functions carry the image (functions/*.yaml, one string). IMAGE=... installs another one:
+# the `image:` lines of a temporary copy are rewritten, the working tree is left untouched.
+install-catalog:
+	@set -euo pipefail; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	cp -R kustomization.yaml functions tasks "$$tmp/"; \
+	if [ -n "$${IMAGE:-}" ]; then sed -i -E "s#^(  image: ).*#\1$${IMAGE}#" "$$tmp"/functions/*.yaml; fi; \
+	grep -h '^  image: ' "$$tmp"/functions/*.yaml | sort -u; \
+	kubectl apply -k "$$tmp"
+
+uninstall-catalog:
+	kubectl delete -k . --ignore-not-found
+
+# The image's runtime layout (app/dist, app/node_modules, usr/local/bin/restic) without Docker.
+image-rootfs: install tools
+	bash scripts/image-rootfs.sh $${ROOTFS:-.image-rootfs}

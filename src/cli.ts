@@ -37,7 +37,11 @@ async function main(argv: string[]): Promise<number> {
     await writeUsageFailure(argv, err.message);
     return 2;
   }
-  const log = createLogger({ cmd: config.command, appbinding: `${config.appBindingNamespace}/${config.appBindingName}` }, undefined, config.logLevel);
+  const log = createLogger(
+    { cmd: config.command, appbinding: `${config.appBindingNamespace}/${config.appBindingName}` },
+    undefined,
+    config.logLevel,
+  );
   for (const w of warnings) log.warn(w);
   log.info({ version: packageVersion() }, 'starting');
   return runCommand(config, log);
@@ -64,7 +68,9 @@ async function runCommand(config: Config, log: Logger): Promise<number> {
         ? await runBackup(config, log, root.signal)
         : await runRestore(config, log, root.signal);
   } catch (err) {
-    error = scrubSecrets(caught !== undefined ? `cancelled by ${caught}: ${describeError(err)}` : describeError(err));
+    error = scrubSecrets(
+      caught !== undefined ? `cancelled by ${caught}: ${describeError(err)}` : describeError(err),
+    );
     log.error({ error }, 'failed');
   }
   const duration = goDuration(process.hrtime.bigint() - started);
@@ -97,14 +103,17 @@ function defaultHostname(config: Config): string {
 
 // A broken Function still reports through output.json when the output dir can be read from argv.
 async function writeUsageFailure(argv: string[], message: string): Promise<void> {
-  const raw = minimist(argv, { string: ['output-dir', 'appbinding', 'appbinding-namespace', 'namespace', 'hostname'] });
+  const raw = minimist(argv, {
+    string: ['output-dir', 'appbinding', 'appbinding-namespace', 'namespace', 'hostname'],
+  });
   const dir = String(raw['output-dir'] ?? '');
   if (dir === '') return;
   const ns = String(raw['appbinding-namespace'] || raw['namespace'] || 'default');
   const ref = appBindingRef(String(raw['appbinding'] ?? ''), ns);
-  await writeOutput(dir, taskOutput(ref, hostStats({ hostname: String(raw['hostname'] ?? ''), phase: 'Failed', error: message }))).catch(
-    () => undefined,
-  );
+  await writeOutput(
+    dir,
+    taskOutput(ref, hostStats({ hostname: String(raw['hostname'] ?? ''), phase: 'Failed', error: message })),
+  ).catch(() => undefined);
 }
 
 main(process.argv.slice(2)).then(

@@ -1,15 +1,7 @@
 // One error family for the whole task: a stable `code` is the contract, `message` is for humans and
 // ends up in output.json, so it must never contain a secret.
 export type ErrorCode =
-  | 'usage'
-  | 'kube'
-  | 'vault'
-  | 'restic'
-  | 'source'
-  | 'keys'
-  | 'config'
-  | 'cancelled'
-  | 'timeout';
+  'usage' | 'kube' | 'vault' | 'restic' | 'source' | 'keys' | 'config' | 'cancelled' | 'timeout';
 
 export interface TaskErrorOptions {
   cause?: unknown;
@@ -56,7 +48,8 @@ export class VaultError extends TaskError {
   }
 }
 
-export type ResticErrorKind = 'repo-missing' | 'locked' | 'wrong-password' | 'not-found' | 'cancelled' | 'failed';
+export type ResticErrorKind =
+  'repo-missing' | 'locked' | 'wrong-password' | 'not-found' | 'cancelled' | 'failed';
 
 // restic exited non-zero; `stderrTail` is the last lines restic printed (restic never prints secrets).
 export class ResticError extends TaskError {

@@ -22,9 +22,13 @@ import { openSnapshot } from '../vault/snapshot.ts';
 import { connectKube, keyStoreFor, openRestic, openVault } from './prepare.ts';
 import type { CommandResult } from './result.ts';
 
-export async function runBackup(config: BackupConfig, log: Logger, signal: AbortSignal): Promise<CommandResult> {
+export async function runBackup(
+  config: BackupConfig,
+  log: Logger,
+  signal: AbortSignal,
+): Promise<CommandResult> {
   const hostname = config.hostname !== '' ? config.hostname : DEFAULT_HOSTNAME;
-  const kube = await connectKube(config);
+  const kube = connectKube(config);
   const restic = await openRestic(kube, config, log);
   const cleanup: Array<() => Promise<void>> = [() => restic.close()];
   try {
@@ -40,14 +44,28 @@ export async function runBackup(config: BackupConfig, log: Logger, signal: Abort
     log.info({ keys: keys.map((k) => k.name) }, 'read the root token and unseal keys');
     await ensureNoStaleExclusiveLock(restic, (pod) => podState(kube, config.namespace, pod), log, { signal });
     const stats = await storeRun(restic, vault, active, keys, hostname, log, signal);
-    return { hostname, snapshots: stats.map(snapshotStats), ref: appBindingRef(config.appBindingName, config.appBindingNamespace) };
+    return {
+      hostname,
+      snapshots: stats.map(snapshotStats),
+      ref: appBindingRef(config.appBindingName, config.appBindingNamespace),
+    };
   } finally {
     for (const c of cleanup.reverse()) await c().catch(() => undefined);
   }
 }
 
-async function prepareRepository(kube: KubeClients, restic: ResticSession, config: BackupConfig, log: Logger, signal: AbortSignal): Promise<void> {
-  const exists = (): Promise<boolean> => restic.run(existsArgs(restic.common), signal).then(() => true, () => false);
+async function prepareRepository(
+  kube: KubeClients,
+  restic: ResticSession,
+  config: BackupConfig,
+  log: Logger,
+  signal: AbortSignal,
+): Promise<void> {
+  const exists = (): Promise<boolean> =>
+    restic.run(existsArgs(restic.common), signal).then(
+      () => true,
+      () => false,
+    );
   const init = async (): Promise<void> => void (await restic.run(initArgs(restic.common), signal));
   if (config.backupSession === '') {
     log.warn('no --backupsession: skipping pre-backup actions; initializing the repository if it is missing');
@@ -55,7 +73,14 @@ async function prepareRepository(kube: KubeClients, restic: ResticSession, confi
     return;
   }
   const ref = appBindingRef(config.appBindingName, config.appBindingNamespace);
-  await executePreBackupActions(kube, config.namespace, config.backupSession, ref, { repositoryExists: exists, initRepository: init }, log);
+  await executePreBackupActions(
+    kube,
+    config.namespace,
+    config.backupSession,
+    ref,
+    { repositoryExists: exists, initRepository: init },
+    log,
+  );
   await waitForBackendRepository(kube, config.namespace, config.backupSession, log, { signal });
 }
 
@@ -75,7 +100,10 @@ async function storeRun(
   const keySignal = AbortSignal.any([signal, keysAbort.signal]);
   const keysTask = (async () => {
     const out: StoredObjectStats[] = [];
-    for (const k of keys) out.push(await storeValue(restic, { filename: k.name, host, tags: [tag, KEY_OBJECT_TAG] }, k.value, keySignal));
+    for (const k of keys)
+      out.push(
+        await storeValue(restic, { filename: k.name, host, tags: [tag, KEY_OBJECT_TAG] }, k.value, keySignal),
+      );
     return out;
   })();
   keysTask.catch(() => undefined);
@@ -84,26 +112,37 @@ async function storeRun(
   try {
     const { body, node } = await openSnapshot(vault, active, signal);
     log.info({ node }, 'streaming the Raft snapshot into restic');
-    const raft = await storeObject(restic, { filename: RAFT_FILENAME, host, tags: [tag, RAFT_OBJECT_TAG] }, body, {
-      inspect: (chunk) => verifier.write(chunk),
-      verify: async () => {
-        const facts = await verifier.finish();
-        log.info({ ...facts }, 'snapshot archive verified');
+    const raft = await storeObject(
+      restic,
+      { filename: RAFT_FILENAME, host, tags: [tag, RAFT_OBJECT_TAG] },
+      body,
+      {
+        inspect: (chunk) => verifier.write(chunk),
+        verify: async () => {
+          const facts = await verifier.finish();
+          log.info({ ...facts }, 'snapshot archive verified');
+        },
+        beforeCommit: async () => void (await keysTask),
+        onBytes: (n) => progress.update(n),
+        signal,
       },
-      beforeCommit: async () => void (await keysTask),
-      onBytes: (n) => progress.update(n),
-      signal,
-    });
+    );
     const keyStats = await keysTask;
     const done = progress.finish();
-    log.info({ bytes: done.bytes, seconds: +done.seconds.toFixed(2), snapshot: raft.snapshotId }, 'backup committed');
+    log.info(
+      { bytes: done.bytes, seconds: +done.seconds.toFixed(2), snapshot: raft.snapshotId },
+      'backup committed',
+    );
     return [...keyStats, raft];
   } catch (err) {
     progress.finish();
     keysAbort.abort(err);
     await keysTask.catch(() => undefined);
     const removed = await forgetRun(restic, tag).catch((e: unknown) => {
-      log.error({ err: e instanceof Error ? e.message : String(e) }, 'could not remove the objects of the failed run');
+      log.error(
+        { err: e instanceof Error ? e.message : String(e) },
+        'could not remove the objects of the failed run',
+      );
       return [];
     });
     if (removed.length > 0) log.warn({ removed }, 'removed the objects this failed run had committed');
@@ -113,7 +152,9 @@ async function storeRun(
 
 async function podState(kube: KubeClients, namespace: string, name: string): Promise<HolderState> {
   try {
-    const pod = await kubeCall(`get pod ${namespace}/${name}`, () => kube.core.readNamespacedPod({ name, namespace }));
+    const pod = await kubeCall(`get pod ${namespace}/${name}`, () =>
+      kube.core.readNamespacedPod({ name, namespace }),
+    );
     const phase = pod.status?.phase ?? '';
     return phase === 'Succeeded' || phase === 'Failed' ? 'finished' : 'running';
   } catch (err) {

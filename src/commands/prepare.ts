@@ -13,12 +13,14 @@ import { openResticSession, type ResticSession } from '../restic/session.ts';
 import { VaultClient } from '../vault/client.ts';
 import { registerSecret } from '../secrets.ts';
 
-
-export async function connectKube(config: Config): Promise<KubeClients> {
+export function connectKube(config: Config): KubeClients {
   try {
     return kubeClients(loadKubeConfig(config.kubeconfig, config.master));
   } catch (err) {
-    throw new TaskError('kube', `cannot load Kubernetes credentials: ${err instanceof Error ? err.message : String(err)}`);
+    throw new TaskError(
+      'kube',
+      `cannot load Kubernetes credentials: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
 }
 
@@ -30,15 +32,24 @@ export async function openRestic(kube: KubeClients, config: Config, log: Logger)
   return session;
 }
 
-export async function openVault(kube: KubeClients, config: Config, log: Logger): Promise<{ target: VaultTarget; vault: VaultClient }> {
+export async function openVault(
+  kube: KubeClients,
+  config: Config,
+  log: Logger,
+): Promise<{ target: VaultTarget; vault: VaultClient }> {
   const target = await readAppBinding(kube, config.appBindingNamespace, config.appBindingName);
   requireRaftTarget(target);
   const ns = target.namespace;
   const raw = await readSecret(kube, ns, target.backupTokenSecretName);
-  const data = await applySecretTransforms(raw, target.secretTransforms, (name) => readSecret(kube, ns, name));
+  const data = await applySecretTransforms(raw, target.secretTransforms, (name) =>
+    readSecret(kube, ns, name),
+  );
   const token = data['token']?.toString('utf8').trim() ?? '';
   if (token === '') {
-    throw new TaskError('config', `backup token secret ${ns}/${target.backupTokenSecretName} has no "token" key`);
+    throw new TaskError(
+      'config',
+      `backup token secret ${ns}/${target.backupTokenSecretName} has no "token" key`,
+    );
   }
   registerSecret(token);
   log.info({ vault: target.url, tlsVerified: !target.tls.insecureSkipVerify }, 'Vault target');
@@ -49,10 +60,16 @@ export async function openVault(kube: KubeClients, config: Config, log: Logger):
 export function keyStoreFor(kube: KubeClients, target: VaultTarget): KeyStore {
   const mode = target.unsealerMode;
   if (mode === undefined) {
-    throw new TaskError('config', `AppBinding ${target.namespace}/${target.name} has no parameters.unsealer.mode`);
+    throw new TaskError(
+      'config',
+      `AppBinding ${target.namespace}/${target.name} has no parameters.unsealer.mode`,
+    );
   }
   if (mode.kind !== 'kubernetesSecret') {
-    throw new TaskError('config', `unsealer mode ${mode.kind} is not supported by this version; only kubernetesSecret is`);
+    throw new TaskError(
+      'config',
+      `unsealer mode ${mode.kind} is not supported by this version; only kubernetesSecret is`,
+    );
   }
   return new KubernetesSecretStore(kube, target.namespace, mode.secretName);
 }

@@ -20,26 +20,45 @@ import { raftIndex, waitUntilRestored } from '../vault/wait-restored.ts';
 import { connectKube, keyStoreFor, openRestic, openVault } from './prepare.ts';
 import type { CommandResult } from './result.ts';
 
-export async function runRestore(config: RestoreConfig, log: Logger, signal: AbortSignal): Promise<CommandResult> {
-  const kube = await connectKube(config);
+export async function runRestore(
+  config: RestoreConfig,
+  log: Logger,
+  signal: AbortSignal,
+): Promise<CommandResult> {
+  const kube = connectKube(config);
   const restic = await openRestic(kube, config, log);
   const cleanup: Array<() => Promise<void>> = [() => restic.close()];
   try {
     const all = parseSnapshots(await restic.run(snapshotsArgs({}, restic.common), signal));
     const host = config.sourceHostname !== '' ? config.sourceHostname : config.hostname;
     const chosen = chooseBackup(all, config.snapshots, host);
-    log.info({ snapshot: chosen.snapshot.shortId, layout: chosen.layout, host: chosen.snapshot.hostname, time: chosen.snapshot.time }, 'chose the backup to restore');
+    log.info(
+      {
+        snapshot: chosen.snapshot.shortId,
+        layout: chosen.layout,
+        host: chosen.snapshot.hostname,
+        time: chosen.snapshot.time,
+      },
+      'chose the backup to restore',
+    );
 
     const { target, vault } = await openVault(kube, config, log);
     cleanup.push(() => vault.close());
     const store = config.force ? keyStoreFor(kube, target) : undefined;
     await waitForUnsealed(vault, target.url, config.waitTimeoutMs, log, signal);
     const active = await findActiveNode(vault, target.url, target.namespace, log, signal);
-    await requireCapability(vault, active, config.force ? SNAPSHOT_FORCE_PATH : SNAPSHOT_PATH, 'update', signal);
+    await requireCapability(
+      vault,
+      active,
+      config.force ? SNAPSHOT_FORCE_PATH : SNAPSHOT_PATH,
+      'update',
+      signal,
+    );
 
     let oldKeys: KeyValue[] = [];
     if (config.force) {
-      const oldPrefix = config.oldKeyPrefix !== '' ? config.oldKeyPrefix : (inferOldPrefix(all, chosen) ?? config.keyPrefix);
+      const oldPrefix =
+        config.oldKeyPrefix !== '' ? config.oldKeyPrefix : (inferOldPrefix(all, chosen) ?? config.keyPrefix);
       oldKeys = await readBackupKeys(restic, all, chosen, oldPrefix, target.secretShares, signal);
       log.info({ oldPrefix, keys: oldKeys.length }, "read the old cluster's keys from the backup");
     }
@@ -56,7 +75,10 @@ export async function runRestore(config: RestoreConfig, log: Logger, signal: Abo
     } catch (err) {
       dump.kill();
       // The first cause wins: a failed dump or verification explains the aborted upload.
-      const cause = await dump.done.then(() => (gate.errored ?? err), (e: unknown) => e);
+      const cause = await dump.done.then(
+        () => gate.errored ?? err,
+        (e: unknown) => e,
+      );
       throw cause instanceof Error ? cause : err;
     } finally {
       progress.finish();
@@ -66,11 +88,30 @@ export async function runRestore(config: RestoreConfig, log: Logger, signal: Abo
     if (config.force && store !== undefined) {
       const newNames = keyNames(config.keyPrefix, target.secretShares);
       for (const [i, kv] of oldKeys.entries()) await store.set(newNames[i] ?? '', kv.value);
-      log.info({ store: store.description, keys: newNames }, "stored the old cluster's keys under the new prefix");
+      log.info(
+        { store: store.description, keys: newNames },
+        "stored the old cluster's keys under the new prefix",
+      );
     }
-    const state = await waitUntilRestored(vault, active, indexBefore, config.waitTimeoutMs, config.force, log, signal);
-    log.info({ state }, state === 'sealed' ? "restored: Vault is sealed and waits for the old cluster's unseal keys" : 'restored: Vault is active and unsealed');
-    return { hostname: config.hostname, ref: appBindingRef(config.appBindingName, config.appBindingNamespace) };
+    const state = await waitUntilRestored(
+      vault,
+      active,
+      indexBefore,
+      config.waitTimeoutMs,
+      config.force,
+      log,
+      signal,
+    );
+    log.info(
+      { state },
+      state === 'sealed'
+        ? "restored: Vault is sealed and waits for the old cluster's unseal keys"
+        : 'restored: Vault is active and unsealed',
+    );
+    return {
+      hostname: config.hostname,
+      ref: appBindingRef(config.appBindingName, config.appBindingNamespace),
+    };
   } finally {
     for (const c of cleanup.reverse()) await c().catch(() => undefined);
   }

@@ -30,7 +30,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   for (const name of ALL_FLAGS) {
     const v: unknown = parsed[name];
     // A flag given twice yields an array; the last value wins, as with cobra.
-    raw[name] = Array.isArray(v) ? String(v.at(-1) ?? '') : v === undefined ? '' : String(v);
+    const last: unknown = Array.isArray(v) ? v.at(-1) : v;
+    raw[name] = typeof last === 'string' ? last : last === undefined ? '' : JSON.stringify(last);
   }
   const warnings = unknown.map((f) => `unknown flag ${f} ignored (the catalog may be newer than this image)`);
   const allowed = new Set(FLAGS_BY_COMMAND[command]);
@@ -44,7 +45,10 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   warnings.push(...vaultArgs.warnings);
   const config =
     command === 'backup-vault'
-      ? ({ ...common, command, backupSession: c.str('backupsession') } satisfies Omit<BackupConfig, 'vaultClientTimeoutMs'>)
+      ? ({ ...common, command, backupSession: c.str('backupsession') } satisfies Omit<
+          BackupConfig,
+          'vaultClientTimeoutMs'
+        >)
       : ({
           ...common,
           command,

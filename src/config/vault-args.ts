@@ -17,7 +17,8 @@ export function parseVaultArgs(text: string): VaultArgs {
     if (m) {
       const value = m[1] ?? words[++i] ?? '';
       const ms = parseDurationMs(value);
-      if (ms === undefined) warnings.push(`--vault-args: ignoring client-timeout with unparsable value "${value}"`);
+      if (ms === undefined)
+        warnings.push(`--vault-args: ignoring client-timeout with unparsable value "${value}"`);
       else clientTimeoutMs = ms;
       continue;
     }

@@ -25,7 +25,8 @@ export class KubernetesSecretStore implements KeyStore {
       try {
         this.cache = await readSecret(this.k, this.namespace, this.name);
       } catch (err) {
-        if (isNotFound(err)) throw new TaskError('keys', `${this.description} does not exist`, { cause: err });
+        if (isNotFound(err))
+          throw new TaskError('keys', `${this.description} does not exist`, { cause: err });
         throw err;
       }
     }
@@ -38,12 +39,18 @@ export class KubernetesSecretStore implements KeyStore {
     const data = { [key]: value.toString('base64') };
     try {
       await kubeCall(`patch secret ${namespace}/${name}`, () =>
-        this.k.core.patchNamespacedSecret({ name, namespace, body: { data } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)),
+        this.k.core.patchNamespacedSecret(
+          { name, namespace, body: { data } },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        ),
       );
     } catch (err) {
       if (!isNotFound(err)) throw err;
       await kubeCall(`create secret ${namespace}/${name}`, () =>
-        this.k.core.createNamespacedSecret({ namespace, body: { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace }, type: 'Opaque', data } }),
+        this.k.core.createNamespacedSecret({
+          namespace,
+          body: { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace }, type: 'Opaque', data },
+        }),
       );
     }
     if (this.cache !== undefined) this.cache[key] = value;

@@ -4,13 +4,21 @@ import { TaskError } from '../errors.ts';
 
 export interface ClientConfig {
   url?: string;
-  service?: { scheme?: string; name?: string; namespace?: string; port?: number; path?: string; query?: string };
+  service?: {
+    scheme?: string;
+    name?: string;
+    namespace?: string;
+    port?: number;
+    path?: string;
+    query?: string;
+  };
 }
 
 export function appBindingUrl(cc: ClientConfig, appBindingNamespace: string): string {
   if (cc.url !== undefined && cc.url !== '') return cc.url;
   const s = cc.service;
-  if (s?.name === undefined || s.name === '') throw new TaskError('config', 'AppBinding clientConfig: connection url is missing');
+  if (s?.name === undefined || s.name === '')
+    throw new TaskError('config', 'AppBinding clientConfig: connection url is missing');
   const ns = s.namespace !== undefined && s.namespace !== '' ? s.namespace : appBindingNamespace;
   const scheme = s.scheme !== undefined && s.scheme !== '' ? `${s.scheme}:` : '';
   let path = s.path ?? '';
@@ -24,7 +32,8 @@ export function appBindingUrl(cc: ClientConfig, appBindingNamespace: string): st
 export function appBindingPort(cc: ClientConfig): number {
   if (cc.url !== undefined && cc.url !== '') {
     const port = new URL(cc.url).port;
-    if (port === '') throw new TaskError('config', `AppBinding clientConfig.url ${cc.url} has no explicit port`);
+    if (port === '')
+      throw new TaskError('config', `AppBinding clientConfig.url ${cc.url} has no explicit port`);
     return Number(port);
   }
   if (cc.service !== undefined) return cc.service.port ?? 0;

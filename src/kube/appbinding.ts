@@ -68,7 +68,9 @@ export function parseAppBinding(obj: Record<string, unknown>, namespace: string,
     secretShares: Number(unsealer['secretShares'] ?? 0),
     secretThreshold: Number(unsealer['secretThreshold'] ?? 0),
     unsealerMode: unsealerModeOf(rec(unsealer['mode'])),
-    secretTransforms: Array.isArray(spec['secretTransforms']) ? (spec['secretTransforms'] as SecretTransform[]) : [],
+    secretTransforms: Array.isArray(spec['secretTransforms'])
+      ? (spec['secretTransforms'] as SecretTransform[])
+      : [],
   };
 }
 
@@ -78,7 +80,8 @@ function unsealerModeOf(mode: Record<string, unknown>): UnsealerMode | undefined
     if (mode[kind] !== undefined && mode[kind] !== null) return { kind, spec: rec(mode[kind]) };
   }
   const k8s = mode['kubernetesSecret'];
-  if (k8s !== undefined && k8s !== null) return { kind: 'kubernetesSecret', secretName: str(rec(k8s)['secretName']) };
+  if (k8s !== undefined && k8s !== null)
+    return { kind: 'kubernetesSecret', secretName: str(rec(k8s)['secretName']) };
   return undefined;
 }
 
@@ -91,6 +94,9 @@ export function requireRaftTarget(t: VaultTarget): void {
     );
   }
   if (t.backupTokenSecretName === '') {
-    throw new TaskError('config', `AppBinding ${t.namespace}/${t.name} has no parameters.backupTokenSecretRef.name`);
+    throw new TaskError(
+      'config',
+      `AppBinding ${t.namespace}/${t.name} has no parameters.backupTokenSecretRef.name`,
+    );
   }
 }

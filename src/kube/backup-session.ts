@@ -36,10 +36,17 @@ export function sessionConditions(s: Session): Condition[] {
 
 // The target status whose ref equals ours exactly (apiVersion, kind, namespace, name).
 export function preBackupActionsFor(s: Session, ref: TargetRef): string[] {
-  const targets = Array.isArray(s.status?.['targets']) ? (s.status['targets'] as Array<Record<string, unknown>>) : [];
+  const targets = Array.isArray(s.status?.['targets'])
+    ? (s.status['targets'] as Array<Record<string, unknown>>)
+    : [];
   for (const t of targets) {
     const r = (t['ref'] ?? {}) as Record<string, unknown>;
-    if (r['apiVersion'] === ref.apiVersion && r['kind'] === ref.kind && r['name'] === ref.name && r['namespace'] === ref.namespace) {
+    if (
+      r['apiVersion'] === ref.apiVersion &&
+      r['kind'] === ref.kind &&
+      r['name'] === ref.name &&
+      r['namespace'] === ref.namespace
+    ) {
       return Array.isArray(t['preBackupActions']) ? t['preBackupActions'].map(String) : [];
     }
   }
@@ -47,13 +54,25 @@ export function preBackupActionsFor(s: Session, ref: TargetRef): string[] {
 }
 
 // Upserts one session condition by type; lastTransitionTime moves only when something changed.
-export async function setSessionCondition(k: KubeClients, namespace: string, name: string, cond: Condition): Promise<void> {
+export async function setSessionCondition(
+  k: KubeClients,
+  namespace: string,
+  name: string,
+  cond: Condition,
+): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     const s = await getBackupSession(k, namespace, name);
     const existing = sessionConditions(s);
     const old = existing.find((c) => c.type === cond.type);
-    const unchanged = old?.status === cond.status && old.reason === cond.reason && old.message === cond.message;
-    const next: Condition = { ...cond, lastTransitionTime: unchanged && old.lastTransitionTime ? old.lastTransitionTime : new Date().toISOString().replace(/\.\d+Z$/, 'Z') };
+    const unchanged =
+      old?.status === cond.status && old.reason === cond.reason && old.message === cond.message;
+    const next: Condition = {
+      ...cond,
+      lastTransitionTime:
+        unchanged && old.lastTransitionTime
+          ? old.lastTransitionTime
+          : new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    };
     const conditions = [...existing.filter((c) => c.type !== cond.type), next];
     const body = { ...s, status: { ...(s.status ?? {}), conditions } };
     try {
@@ -118,12 +137,18 @@ export async function waitForBackendRepository(
   const pollMs = o.pollMs ?? 5000;
   const deadline = Date.now() + (o.timeoutMs ?? 30 * 60_000);
   for (;;) {
-    const c = sessionConditions(await getBackupSession(k, namespace, name)).find((x) => x.type === REPO_INITIALIZED);
+    const c = sessionConditions(await getBackupSession(k, namespace, name)).find(
+      (x) => x.type === REPO_INITIALIZED,
+    );
     if (c?.status === 'True') return;
     if (c?.status === 'False') {
-      throw new TaskError('restic', `backend repository is not ready: ${c.reason ?? 'FailedToInitializeBackendRepository'}${c.message ? ` (${c.message})` : ''}`);
+      throw new TaskError(
+        'restic',
+        `backend repository is not ready: ${c.reason ?? 'FailedToInitializeBackendRepository'}${c.message ? ` (${c.message})` : ''}`,
+      );
     }
-    if (Date.now() > deadline) throw new TaskError('timeout', 'timed out waiting for the backend repository to be initialized');
+    if (Date.now() > deadline)
+      throw new TaskError('timeout', 'timed out waiting for the backend repository to be initialized');
     log.info('waiting for the backend repository to be initialized');
     await sleep(pollMs, undefined, o.signal ? { signal: o.signal } : {});
   }

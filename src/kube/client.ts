@@ -8,7 +8,11 @@ export interface KubeClients {
   custom: CustomObjectsApi;
 }
 
-export function loadKubeConfig(kubeconfig: string, master: string, env: NodeJS.ProcessEnv = process.env): KubeConfig {
+export function loadKubeConfig(
+  kubeconfig: string,
+  master: string,
+  env: NodeJS.ProcessEnv = process.env,
+): KubeConfig {
   const kc = new KubeConfig();
   if (kubeconfig !== '') kc.loadFromFile(kubeconfig);
   else if ((env['KUBECONFIG'] ?? '') !== '') kc.loadFromDefault();

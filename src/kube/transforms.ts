@@ -18,7 +18,8 @@ export async function applySecretTransforms(
   for (const t of transforms) {
     if (t.addKey !== undefined) {
       const { key, value, stringValue } = t.addKey;
-      out[key] = stringValue !== undefined ? Buffer.from(stringValue, 'utf8') : Buffer.from(value ?? '', 'base64');
+      out[key] =
+        stringValue !== undefined ? Buffer.from(stringValue, 'utf8') : Buffer.from(value ?? '', 'base64');
     } else if (t.renameKey !== undefined) {
       const { from, to } = t.renameKey;
       const v = out[from];

@@ -2,13 +2,21 @@
 // any other non-zero code is a failure (restic's scripting docs: unknown codes MUST be failures).
 import { ResticError, type ResticErrorKind } from '../errors.ts';
 
-export function classifyExit(exitCode: number | undefined, signal: string | undefined, stderr: string): ResticErrorKind {
+export function classifyExit(
+  exitCode: number | undefined,
+  signal: string | undefined,
+  stderr: string,
+): ResticErrorKind {
   if (signal !== undefined || exitCode === 130) return 'cancelled';
-  if (exitCode === 10 || /Is there a repository at the following location\?|repository does not exist/i.test(stderr))
+  if (
+    exitCode === 10 ||
+    /Is there a repository at the following location\?|repository does not exist/i.test(stderr)
+  )
     return 'repo-missing';
   if (exitCode === 11 || /repository is already locked/i.test(stderr)) return 'locked';
   if (exitCode === 12 || /wrong password or no key found/i.test(stderr)) return 'wrong-password';
-  if (/no matching ID found|path .* not found in snapshot|cannot dump file: path/i.test(stderr)) return 'not-found';
+  if (/no matching ID found|path .* not found in snapshot|cannot dump file: path/i.test(stderr))
+    return 'not-found';
   return 'failed';
 }
 

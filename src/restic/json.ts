@@ -53,11 +53,12 @@ export function parseSnapshots(stdout: string): SnapshotInfo[] {
   const start = stdout.indexOf('[');
   if (start === -1) throw new TaskError('restic', 'restic snapshots printed no JSON list');
   const list = JSON.parse(stdout.slice(start)) as Array<Record<string, unknown>>;
+  const text = (v: unknown): string => (typeof v === 'string' ? v : '');
   return list.map((s) => ({
-    id: String(s['id'] ?? ''),
-    shortId: String(s['short_id'] ?? String(s['id'] ?? '').slice(0, 8)),
-    time: String(s['time'] ?? ''),
-    hostname: String(s['hostname'] ?? ''),
+    id: text(s['id']),
+    shortId: text(s['short_id']) || text(s['id']).slice(0, 8),
+    time: text(s['time']),
+    hostname: text(s['hostname']),
     paths: Array.isArray(s['paths']) ? s['paths'].map(String) : [],
     tags: Array.isArray(s['tags']) ? s['tags'].map(String) : [],
   }));

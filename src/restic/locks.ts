@@ -25,11 +25,14 @@ export async function listLocks(session: ResticSession, signal?: AbortSignal): P
   const locks: LockInfo[] = [];
   for (const id of ids) {
     try {
-      const j = JSON.parse(await session.run(catLockArgs(id, session.common), signal)) as Record<string, unknown>;
+      const j = JSON.parse(await session.run(catLockArgs(id, session.common), signal)) as Record<
+        string,
+        unknown
+      >;
       locks.push({
         id,
         exclusive: j['exclusive'] === true,
-        hostname: String(j['hostname'] ?? ''),
+        hostname: typeof j['hostname'] === 'string' ? j['hostname'] : '',
         pid: typeof j['pid'] === 'number' ? j['pid'] : undefined,
       });
     } catch {
@@ -54,12 +57,18 @@ export async function ensureNoStaleExclusiveLock(
     for (const l of locks) if (!states.has(l.hostname)) states.set(l.hostname, await holderState(l.hostname));
     const alive = [...states].filter(([, s]) => s === 'running').map(([h]) => h);
     if (alive.length === 0) {
-      log.warn({ holders: [...states.keys()] }, 'removing restic locks left by pods that are no longer running');
+      log.warn(
+        { holders: [...states.keys()] },
+        'removing restic locks left by pods that are no longer running',
+      );
       await session.run(unlockAllArgs(session.common), o.signal);
       return;
     }
     if (Date.now() > deadline) {
-      throw new TaskError('restic', `restic repository is locked exclusively by pod(s) still running: ${alive.join(', ')}`);
+      throw new TaskError(
+        'restic',
+        `restic repository is locked exclusively by pod(s) still running: ${alive.join(', ')}`,
+      );
     }
     log.info({ holders: alive }, 'waiting for a running pod to release its restic lock');
     await sleep(o.pollMs ?? 5000, undefined, o.signal ? { signal: o.signal } : {});

@@ -19,10 +19,15 @@ export async function storeObject(
   source: Readable,
   hooks: StreamHooks = {},
 ): Promise<StoredObjectStats & { streamedBytes: number }> {
-  const child = session.spawnWithStdin(stdinBackupArgs({ ...spec, cacheEnabled: session.cacheEnabled }, session.common));
+  const child = session.spawnWithStdin(
+    stdinBackupArgs({ ...spec, cacheEnabled: session.cacheEnabled }, session.common),
+  );
   const { summary, bytes } = await streamIntoRestic(child, source, hooks);
   if (summary.totalBytesProcessed !== bytes) {
-    throw new TaskError('restic', `restic stored ${summary.totalBytesProcessed} bytes of ${spec.filename} but ${bytes} were sent`);
+    throw new TaskError(
+      'restic',
+      `restic stored ${summary.totalBytesProcessed} bytes of ${spec.filename} but ${bytes} were sent`,
+    );
   }
   return { ...summary, path: spec.filename, streamedBytes: bytes };
 }
@@ -32,7 +37,11 @@ export function storeValue(session: ResticSession, spec: ObjectSpec, value: Buff
   return storeObject(session, spec, Readable.from([value]), signal ? { signal } : {});
 }
 
-export async function listSnapshots(session: ResticSession, tags: string[], signal?: AbortSignal): Promise<SnapshotInfo[]> {
+export async function listSnapshots(
+  session: ResticSession,
+  tags: string[],
+  signal?: AbortSignal,
+): Promise<SnapshotInfo[]> {
   return parseSnapshots(await session.run(snapshotsArgs({ tags }, session.common), signal));
 }
 

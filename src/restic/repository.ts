@@ -16,15 +16,36 @@ export interface RepositorySetup {
 }
 
 const SWIFT_KEYS = [
-  'ST_AUTH', 'ST_USER', 'ST_KEY', 'OS_AUTH_URL', 'OS_REGION_NAME', 'OS_USERNAME', 'OS_PASSWORD',
-  'OS_TENANT_ID', 'OS_TENANT_NAME', 'OS_USER_DOMAIN_NAME', 'OS_PROJECT_NAME', 'OS_PROJECT_DOMAIN_NAME',
-  'OS_APPLICATION_CREDENTIAL_ID', 'OS_APPLICATION_CREDENTIAL_SECRET', 'OS_APPLICATION_CREDENTIAL_NAME',
-  'OS_STORAGE_URL', 'OS_AUTH_TOKEN',
+  'ST_AUTH',
+  'ST_USER',
+  'ST_KEY',
+  'OS_AUTH_URL',
+  'OS_REGION_NAME',
+  'OS_USERNAME',
+  'OS_PASSWORD',
+  'OS_TENANT_ID',
+  'OS_TENANT_NAME',
+  'OS_USER_DOMAIN_NAME',
+  'OS_PROJECT_NAME',
+  'OS_PROJECT_DOMAIN_NAME',
+  'OS_APPLICATION_CREDENTIAL_ID',
+  'OS_APPLICATION_CREDENTIAL_SECRET',
+  'OS_APPLICATION_CREDENTIAL_NAME',
+  'OS_STORAGE_URL',
+  'OS_AUTH_TOKEN',
 ];
 
 const SECRET_KEYS = new Set([
-  'RESTIC_PASSWORD', 'AWS_SECRET_ACCESS_KEY', 'AZURE_ACCOUNT_KEY', 'B2_ACCOUNT_KEY', 'ST_KEY', 'OS_PASSWORD',
-  'OS_APPLICATION_CREDENTIAL_SECRET', 'OS_AUTH_TOKEN', 'REST_SERVER_PASSWORD', 'GOOGLE_SERVICE_ACCOUNT_JSON_KEY',
+  'RESTIC_PASSWORD',
+  'AWS_SECRET_ACCESS_KEY',
+  'AZURE_ACCOUNT_KEY',
+  'B2_ACCOUNT_KEY',
+  'ST_KEY',
+  'OS_PASSWORD',
+  'OS_APPLICATION_CREDENTIAL_SECRET',
+  'OS_AUTH_TOKEN',
+  'REST_SERVER_PASSWORD',
+  'GOOGLE_SERVICE_ACCOUNT_JSON_KEY',
 ]);
 
 export function repositorySetup(repo: RepositoryConfig, secret: SecretData): RepositorySetup {
@@ -43,7 +64,8 @@ export function repositorySetup(repo: RepositoryConfig, secret: SecretData): Rep
   }
   env['RESTIC_PASSWORD'] = password;
   const caData = secret['CA_CERT_DATA'];
-  if (caData !== undefined && caData.length > 0) files.push({ name: 'ca.crt', content: caData, flag: '--cacert' });
+  if (caData !== undefined && caData.length > 0)
+    files.push({ name: 'ca.crt', content: caData, flag: '--cacert' });
 
   const prefixed = (scheme: string): string => `${scheme}:${repo.bucket}:/${repo.prefix}`;
   let repository: string;
@@ -61,7 +83,11 @@ export function repositorySetup(repo: RepositoryConfig, secret: SecretData): Rep
       copy('GOOGLE_PROJECT_ID');
       const key = secret['GOOGLE_SERVICE_ACCOUNT_JSON_KEY'];
       if (key !== undefined) {
-        files.push({ name: 'GOOGLE_SERVICE_ACCOUNT_JSON_KEY', content: key, env: 'GOOGLE_APPLICATION_CREDENTIALS' });
+        files.push({
+          name: 'GOOGLE_SERVICE_ACCOUNT_JSON_KEY',
+          content: key,
+          env: 'GOOGLE_APPLICATION_CREDENTIALS',
+        });
       }
       break;
     }
@@ -76,7 +102,8 @@ export function repositorySetup(repo: RepositoryConfig, secret: SecretData): Rep
     case 'b2':
       repository = prefixed('b2');
       for (const k of ['B2_ACCOUNT_ID', 'B2_ACCOUNT_KEY']) {
-        if (text(k) === undefined) throw new TaskError('config', `storage secret has no ${k} key (required for b2)`);
+        if (text(k) === undefined)
+          throw new TaskError('config', `storage secret has no ${k} key (required for b2)`);
       }
       copy('B2_ACCOUNT_ID', 'B2_ACCOUNT_KEY');
       break;

@@ -71,7 +71,8 @@ export async function openResticSession(
   });
   const scrub = makeScrubber(setup.secrets);
   const wrapper = [...deathSignalWrapper(hasSetprivPdeathsig()), ...niceWrapper(env)];
-  if (wrapper[0] !== 'setpriv') log.warn('setpriv --pdeathsig is not available: restic would outlive a killed task');
+  if (wrapper[0] !== 'setpriv')
+    log.warn('setpriv --pdeathsig is not available: restic would outlive a killed task');
   const repositoryForLogs = redactRepository(setup.repository);
 
   const start = (args: string[], mode: 'stdin' | 'stdout' | 'none'): ResticChild => {
@@ -104,7 +105,7 @@ export async function openResticSession(
     void child.finally(() => clearTimeout(killTimer));
     return {
       stdin: child.stdin as Writable,
-      stdout: child.stdout as Readable,
+      stdout: child.stdout,
       pid: child.pid,
       done,
       kill: () => {

@@ -23,7 +23,11 @@ export interface StreamResult {
   bytes: number;
 }
 
-export async function streamIntoRestic(child: ResticChild, source: Readable, hooks: StreamHooks = {}): Promise<StreamResult> {
+export async function streamIntoRestic(
+  child: ResticChild,
+  source: Readable,
+  hooks: StreamHooks = {},
+): Promise<StreamResult> {
   let bytes = 0;
   // restic dying early (bad repo, lock) must surface as its own error, not as EPIPE on our side.
   let resticExit: unknown;
@@ -34,7 +38,8 @@ export async function streamIntoRestic(child: ResticChild, source: Readable, hoo
   void exited.then((e) => (resticExit = e));
   child.stdin.on('error', () => undefined);
   const aborted = new Promise<never>((_, reject) => {
-    const onAbort = (): void => reject(hooks.signal?.reason instanceof Error ? hooks.signal.reason : new CancelledError('SIGTERM'));
+    const onAbort = (): void =>
+      reject(hooks.signal?.reason instanceof Error ? hooks.signal.reason : new CancelledError('SIGTERM'));
     if (hooks.signal?.aborted) onAbort();
     hooks.signal?.addEventListener('abort', onAbort, { once: true });
   });
@@ -43,7 +48,8 @@ export async function streamIntoRestic(child: ResticChild, source: Readable, hoo
     Promise.race([p, aborted, exited.then((e) => Promise.reject(e as Error))]);
   try {
     for await (const chunk of source as AsyncIterable<Buffer>) {
-      if (resticExit !== undefined) throw resticExit;
+      if (resticExit !== undefined)
+        throw resticExit instanceof Error ? resticExit : new Error('restic exited early');
       await guard(hooks.inspect?.(chunk) ?? Promise.resolve());
       bytes += chunk.length;
       hooks.onBytes?.(bytes);

@@ -26,7 +26,10 @@ export async function readBackupKeys(
       missing.push(name);
       continue;
     }
-    const raw = Buffer.from(await dumpBuffered(restic, located.id, located.path, signal).catch(() => ''), 'utf8');
+    const raw = Buffer.from(
+      await dumpBuffered(restic, located.id, located.path, signal).catch(() => ''),
+      'utf8',
+    );
     const value = chosen.layout === 'go-addon' ? decodeJsonString(raw, name) : raw;
     if (value.length === 0) missing.push(name);
     else {
@@ -35,13 +38,17 @@ export async function readBackupKeys(
     }
   }
   if (missing.length > 0) {
-    throw new TaskError('keys', `the backup ${chosen.snapshot.shortId} has no ${missing.join(', ')} (check --old-key-prefix)`);
+    throw new TaskError(
+      'keys',
+      `the backup ${chosen.snapshot.shortId} has no ${missing.join(', ')} (check --old-key-prefix)`,
+    );
   }
   return out;
 }
 
 function locate(all: SnapshotInfo[], chosen: Chosen, name: string): { id: string; path: string } | undefined {
-  if (chosen.layout === 'go-addon') return { id: chosen.snapshot.id, path: `${chosen.dir.replace(/\/$/, '')}/${name}` };
+  if (chosen.layout === 'go-addon')
+    return { id: chosen.snapshot.id, path: `${chosen.dir.replace(/\/$/, '')}/${name}` };
   const obj = all.find((s) => s.tags.includes(chosen.runTag) && s.paths.includes(`/${name}`));
   return obj === undefined ? undefined : { id: obj.id, path: `/${name}` };
 }
@@ -59,7 +66,12 @@ export function inferOldPrefix(all: SnapshotInfo[], chosen: Chosen): string | un
   return prefixes.size === 1 ? [...prefixes][0] : undefined;
 }
 
-async function dumpBuffered(restic: ResticSession, id: string, path: string, signal?: AbortSignal): Promise<string> {
+async function dumpBuffered(
+  restic: ResticSession,
+  id: string,
+  path: string,
+  signal?: AbortSignal,
+): Promise<string> {
   return restic.run(dumpArgs(id, path, restic.common), signal);
 }
 

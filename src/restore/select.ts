@@ -9,21 +9,28 @@ export type Chosen =
   | { layout: 'stash-vault'; snapshot: SnapshotInfo; runTag: string; raftPath: string }
   | { layout: 'go-addon'; snapshot: SnapshotInfo; dir: string; raftPath: string };
 
-const isRaft = (s: SnapshotInfo): boolean => s.tags.includes(RAFT_OBJECT_TAG) && s.paths.includes(`/${RAFT_FILENAME}`);
+const isRaft = (s: SnapshotInfo): boolean =>
+  s.tags.includes(RAFT_OBJECT_TAG) && s.paths.includes(`/${RAFT_FILENAME}`);
 const isOurs = (s: SnapshotInfo): boolean => s.tags.some((t) => t.startsWith(RUN_TAG_PREFIX));
 // A Go-addon backup: one path (the interim dir) and none of our tags.
 const isGoAddon = (s: SnapshotInfo): boolean => !isOurs(s) && s.paths.length === 1;
 
 export function chooseBackup(all: SnapshotInfo[], requested: string[], host: string): Chosen {
   if (requested.length > 1) {
-    throw new TaskError('config', `one Vault backup can be restored at a time, got ${requested.length} snapshot ids: ${requested.join(', ')}`);
+    throw new TaskError(
+      'config',
+      `one Vault backup can be restored at a time, got ${requested.length} snapshot ids: ${requested.join(', ')}`,
+    );
   }
   const wanted = requested[0] ?? 'latest';
   if (wanted !== 'latest') return byId(all, wanted);
   const candidates = all.filter((s) => (isRaft(s) || isGoAddon(s)) && (host === '' || s.hostname === host));
   const hosts = new Set(candidates.map((s) => s.hostname));
   if (host === '' && hosts.size > 1) {
-    throw new TaskError('config', `backups of several hosts (${[...hosts].join(', ')}) exist; set --source-hostname (or --hostname)`);
+    throw new TaskError(
+      'config',
+      `backups of several hosts (${[...hosts].join(', ')}) exist; set --source-hostname (or --hostname)`,
+    );
   }
   // Prefer our layout; Go-addon backups are the fallback for repositories written by the old image.
   const ours = candidates.filter(isRaft);
@@ -48,7 +55,12 @@ function byId(all: SnapshotInfo[], id: string): Chosen {
 
 function toChosen(s: SnapshotInfo): Chosen {
   if (isRaft(s)) {
-    return { layout: 'stash-vault', snapshot: s, runTag: `${RUN_TAG_PREFIX}${runIdOf(s.tags) ?? ''}`, raftPath: `/${RAFT_FILENAME}` };
+    return {
+      layout: 'stash-vault',
+      snapshot: s,
+      runTag: `${RUN_TAG_PREFIX}${runIdOf(s.tags) ?? ''}`,
+      raftPath: `/${RAFT_FILENAME}`,
+    };
   }
   const dir = s.paths[0] ?? '';
   return { layout: 'go-addon', snapshot: s, dir, raftPath: `${dir.replace(/\/$/, '')}/backup.snap` };
@@ -59,5 +71,8 @@ function nothingMatches(all: SnapshotInfo[], why: string): TaskError {
     .slice(-20)
     .map((s) => `${s.shortId} ${s.time.slice(0, 19)} host=${s.hostname} ${s.paths.join(',')}`)
     .join('; ');
-  return new TaskError('config', `${why}; the repository holds ${all.length} snapshot(s)${all.length > 0 ? `: ${shown}` : ''}`);
+  return new TaskError(
+    'config',
+    `${why}; the repository holds ${all.length} snapshot(s)${all.length > 0 ? `: ${shown}` : ''}`,
+  );
 }

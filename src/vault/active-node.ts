@@ -11,7 +11,11 @@ export interface LeaderInfo {
   leaderClusterAddress: string;
 }
 
-export async function readLeader(client: VaultClient, baseUrl: string, signal?: AbortSignal): Promise<LeaderInfo> {
+export async function readLeader(
+  client: VaultClient,
+  baseUrl: string,
+  signal?: AbortSignal,
+): Promise<LeaderInfo> {
   const l = await client.json(baseUrl, 'sys/leader', signal ? { signal } : {});
   return {
     isSelf: l['is_self'] === true,
@@ -31,7 +35,9 @@ export function leaderCandidates(leader: LeaderInfo, serviceUrl: string, namespa
     if (host !== '') {
       const isIp = /^[\d.]+$/.test(host) || host.includes(':');
       const name = isIp ? host : `${host.split('.')[0] ?? host}.${namespace}.svc`;
-      out.push(`${service.protocol}//${isIp && host.includes(':') ? `[${host}]` : name}:${service.port || (service.protocol === 'https:' ? '443' : '80')}`);
+      out.push(
+        `${service.protocol}//${isIp && host.includes(':') ? `[${host}]` : name}:${service.port || (service.protocol === 'https:' ? '443' : '80')}`,
+      );
     }
   } catch {
     // No usable cluster address: the api_addr alone must do.

@@ -59,7 +59,7 @@ export class ArchiveVerifier {
   // Feeds archive bytes; resolves once they are decompressed (this bounds memory), rejects on corruption.
   async write(chunk: Buffer): Promise<void> {
     this.archiveBytes += chunk.length;
-    if (this.failure !== undefined) throw this.failure;
+    this.throwIfFailed();
     // zlib never calls a write callback after it failed, so the error must settle the wait too.
     await new Promise<void>((resolve) => {
       const onError = (): void => resolve();
@@ -69,6 +69,10 @@ export class ArchiveVerifier {
         resolve();
       });
     });
+    this.throwIfFailed();
+  }
+
+  private throwIfFailed(): void {
     if (this.failure !== undefined) throw this.failure;
   }
 
@@ -78,7 +82,8 @@ export class ArchiveVerifier {
     await this.ended;
     if (this.failure !== undefined) throw this.failure;
     if (this.archiveBytes === 0) throw new SourceError('snapshot stream was empty');
-    if (!this.tar.complete) throw new SourceError('snapshot archive is truncated: the tar stream did not end');
+    if (!this.tar.complete)
+      throw new SourceError('snapshot archive is truncated: the tar stream did not end');
     return this.verifySums();
   }
 
@@ -120,7 +125,9 @@ export class ArchiveVerifier {
       throw new SourceError('incomplete snapshot, SHA256SUMS.sealed is empty');
     }
     const listed = new Map<string, string>();
-    for (const line of (this.members.get('SHA256SUMS')?.content ?? Buffer.alloc(0)).toString('utf8').split('\n')) {
+    for (const line of (this.members.get('SHA256SUMS')?.content ?? Buffer.alloc(0))
+      .toString('utf8')
+      .split('\n')) {
       if (line === '') continue;
       const m = /^([0-9a-f]{64}) {2}(.+)$/.exec(line);
       if (!m?.[1] || !m[2]) throw new SourceError('snapshot SHA256SUMS has a malformed line');

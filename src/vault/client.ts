@@ -96,5 +96,8 @@ export async function vaultError(res: VaultResponse, method: string, path: strin
 }
 
 function flatten(text: string): string {
-  return text.replace(/\s*\n\t\*\s*/g, ' * ').replace(/\s+/g, ' ').trim();
+  return text
+    .replace(/\s*\n\t\*\s*/g, ' * ')
+    .replace(/\s+/g, ' ')
+    .trim();
 }

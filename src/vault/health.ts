@@ -20,9 +20,17 @@ const HEALTH_QUERY = {
   drsecondarycode: '200',
 };
 
-export async function readHealth(client: VaultClient, baseUrl: string, signal?: AbortSignal): Promise<HealthState> {
+export async function readHealth(
+  client: VaultClient,
+  baseUrl: string,
+  signal?: AbortSignal,
+): Promise<HealthState> {
   const h = await client.json(baseUrl, 'sys/health', { query: HEALTH_QUERY, ...(signal ? { signal } : {}) });
-  return { initialized: h['initialized'] === true, sealed: h['sealed'] !== false, standby: h['standby'] === true };
+  return {
+    initialized: h['initialized'] === true,
+    sealed: h['sealed'] !== false,
+    standby: h['standby'] === true,
+  };
 }
 
 export async function waitForUnsealed(
@@ -34,7 +42,7 @@ export async function waitForUnsealed(
 ): Promise<HealthState> {
   const deadline = Date.now() + timeoutMs;
   let delayMs = 250;
-  let last = 'no answer yet';
+  let last: string;
   for (;;) {
     try {
       const h = await readHealth(client, baseUrl, signal);
@@ -46,9 +54,15 @@ export async function waitForUnsealed(
     }
     const left = deadline - Date.now();
     if (left <= 0) {
-      throw new TaskError('timeout', `Vault at ${baseUrl} was not ready (initialized and unsealed) within ${Math.round(timeoutMs / 1000)}s; last state: ${last}`);
+      throw new TaskError(
+        'timeout',
+        `Vault at ${baseUrl} was not ready (initialized and unsealed) within ${Math.round(timeoutMs / 1000)}s; last state: ${last}`,
+      );
     }
-    log.info({ vault: baseUrl, state: last, secondsLeft: Math.round(left / 1000) }, 'waiting for Vault to be ready');
+    log.info(
+      { vault: baseUrl, state: last, secondsLeft: Math.round(left / 1000) },
+      'waiting for Vault to be ready',
+    );
     await sleep(Math.min(delayMs, left), undefined, signal ? { signal } : {});
     delayMs = Math.min(delayMs * 2, 5000);
   }

@@ -20,10 +20,16 @@ export async function uploadSnapshot(
   }
   if (res.status === 307 || res.status === 308) {
     await res.body.dump();
-    throw new VaultError('Vault leadership moved during the restore (307 from the node that was active); nothing was restored, run it again', res.status);
+    throw new VaultError(
+      'Vault leadership moved during the restore (307 from the node that was active); nothing was restored, run it again',
+      res.status,
+    );
   }
   const err = await vaultError(res, 'POST', path);
-  if (res.status === 400 && err.errors.some((e) => /different set of unseal keys|different autoseal key/.test(e))) {
+  if (
+    res.status === 400 &&
+    err.errors.some((e) => /different set of unseal keys|different autoseal key/.test(e))
+  ) {
     throw new TaskError(
       'vault',
       'Vault refused the snapshot: it was taken from a different cluster (different unseal keys or seal). ' +

@@ -12,7 +12,11 @@ export interface SnapshotDownload {
   node: string;
 }
 
-export async function openSnapshot(client: VaultClient, activeUrl: string, signal?: AbortSignal): Promise<SnapshotDownload> {
+export async function openSnapshot(
+  client: VaultClient,
+  activeUrl: string,
+  signal?: AbortSignal,
+): Promise<SnapshotDownload> {
   let base = activeUrl;
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
     const res = await client.send(base, SNAPSHOT_PATH, signal ? { signal } : {});

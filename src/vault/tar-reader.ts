@@ -75,7 +75,8 @@ export class TarReader {
     this.padding = (BLOCK - (size % BLOCK)) % BLOCK;
     this.skipping = type === 'x' || type === 'g' || type === 'L' || type === 'K';
     if (!this.skipping) {
-      if (type !== '0' && type !== '\0') throw new SourceError(`unexpected tar entry type in snapshot for "${name}"`);
+      if (type !== '0' && type !== '\0')
+        throw new SourceError(`unexpected tar entry type in snapshot for "${name}"`);
       this.sink.begin(name, size);
       if (size === 0) this.sink.end();
     }

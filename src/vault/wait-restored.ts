@@ -10,7 +10,11 @@ const SEALED_SETTLE_MS = 2000;
 
 export type RestoredState = 'active-unsealed' | 'sealed';
 
-export async function raftIndex(client: VaultClient, baseUrl: string, signal?: AbortSignal): Promise<number | undefined> {
+export async function raftIndex(
+  client: VaultClient,
+  baseUrl: string,
+  signal?: AbortSignal,
+): Promise<number | undefined> {
   try {
     const l = await client.json(baseUrl, 'sys/leader', signal ? { signal } : {});
     const n = l['raft_committed_index'];
@@ -42,14 +46,19 @@ export async function waitUntilRestored(
       if (h.sealed) last = 'sealed';
       else if (!h.standby) {
         const index = await raftIndex(client, nodeUrl, signal);
-        if (indexBefore === undefined || (index !== undefined && index > indexBefore)) return 'active-unsealed';
+        if (indexBefore === undefined || (index !== undefined && index > indexBefore))
+          return 'active-unsealed';
         last = 'active, restore not applied yet';
       } else if (!h.sealed) last = 'standby';
     } catch (err) {
       if (signal?.aborted) throw err;
       last = err instanceof Error ? err.message : String(err);
     }
-    if (Date.now() > deadline) throw new TaskError('timeout', `Vault did not come back after the restore within ${Math.round(timeoutMs / 1000)}s; last state: ${last}`);
+    if (Date.now() > deadline)
+      throw new TaskError(
+        'timeout',
+        `Vault did not come back after the restore within ${Math.round(timeoutMs / 1000)}s; last state: ${last}`,
+      );
     if (Date.now() - lastLog >= 5000) {
       log.info({ state: last }, 'waiting for Vault to apply the restored snapshot');
       lastLog = Date.now();

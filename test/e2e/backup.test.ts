@@ -17,13 +17,20 @@ function assertStoredBackup(w: World): void {
   assert.equal(raft.length, 1);
   const run = raft[0]?.tags?.find((t) => t.startsWith('stash-vault-run='));
   assert.ok(run);
-  assert.ok(restic(w.v, w.repository, ['dump', raft[0]?.id ?? '', RAFT, '--no-cache']).equals(archive), 'raft object equals the served archive byte for byte');
+  assert.ok(
+    restic(w.v, w.repository, ['dump', raft[0]?.id ?? '', RAFT, '--no-cache']).equals(archive),
+    'raft object equals the served archive byte for byte',
+  );
   const expected: Record<string, string> = { [`${w.keyPrefix}-root-token`]: w.vault.rootToken };
   w.vault.unsealKeys.forEach((k, i) => (expected[`${w.keyPrefix}-unseal-key-${i}`] = k));
   for (const [name, value] of Object.entries(expected)) {
     const obj: typeof list = list.filter((s) => s.paths.includes(`/${name}`) && s.tags?.includes(run));
     assert.equal(obj.length, 1, name);
-    assert.equal(restic(w.v, w.repository, ['dump', obj[0]?.id ?? '', `/${name}`, '--no-cache']).toString('utf8'), value, name);
+    assert.equal(
+      restic(w.v, w.repository, ['dump', obj[0]?.id ?? '', `/${name}`, '--no-cache']).toString('utf8'),
+      value,
+      name,
+    );
     assert.equal(obj[0]?.hostname, 'host-0');
   }
   assert.equal(list.length, Object.keys(expected).length + 1);
@@ -44,7 +51,12 @@ for (const v of resticVersions()) {
         const snaps = assertSucceededOutput(w, w.vault.unsealKeys.length + 2);
         assert.equal(snaps.at(-1)?.['path'], 'vault-raft.snap');
         assertStoredBackup(w);
-        const session = w.kube.get('stash.appscode.com/v1beta1', 'BackupSession', 'demo', 'vault-backup-1') as unknown as { status: { conditions: Array<Record<string, string>> } };
+        const session = w.kube.get(
+          'stash.appscode.com/v1beta1',
+          'BackupSession',
+          'demo',
+          'vault-backup-1',
+        ) as unknown as { status: { conditions: Array<Record<string, string>> } };
         const cond = session.status.conditions.find((c) => c['type'] === 'BackendRepositoryInitialized');
         assert.equal(cond?.['status'], 'True');
         assert.equal(cond?.['reason'], 'BackendRepositoryFound');
@@ -70,8 +82,16 @@ if (v0 !== undefined) {
     after(() => w.close());
 
     const faults: Array<[string, () => void, RegExp]> = [
-      ['a connection reset mid-stream', () => (w.vault.faults.resetAfterBytes = 1_000_000), /terminated|reset|socket|closed|aborted/i],
-      ['a 200 that ends early', () => (w.vault.faults.truncateAfterBytes = 1_500_000), /not a complete gzip stream|truncated/],
+      [
+        'a connection reset mid-stream',
+        () => (w.vault.faults.resetAfterBytes = 1_000_000),
+        /terminated|reset|socket|closed|aborted/i,
+      ],
+      [
+        'a 200 that ends early',
+        () => (w.vault.faults.truncateAfterBytes = 1_500_000),
+        /not a complete gzip stream|truncated/,
+      ],
       ['a bad checksum', () => (w.vault.faults.corruptSums = true), /hash check failed for "state.bin"/],
       ['a missing SHA256SUMS.sealed', () => (w.vault.faults.omitSealedSums = true), /SHA256SUMS.sealed/],
       ['a 500 before the first byte', () => (w.vault.faults.snapshotError500 = true), /answered 500/],
@@ -91,7 +111,12 @@ if (v0 !== undefined) {
       w.vault.faults.chunkDelayMs = 20;
       const run = await w.backup({}, { env: { RESTIC_SHIM_FAIL_RAFT_AFTER: '300000' } });
       w.vault.clearFaults();
-      assertFailedOutput(w, run, /restic backup: restic failed \(exit code 1\): Fatal: simulated backend failure/, before0);
+      assertFailedOutput(
+        w,
+        run,
+        /restic backup: restic failed \(exit code 1\): Fatal: simulated backend failure/,
+        before0,
+      );
     });
 
     test('the task killed outright (SIGKILL) mid-stream: restic dies with it, no Raft object recorded', async () => {
@@ -105,7 +130,15 @@ if (v0 !== undefined) {
       assert.equal(list.filter((s) => s.paths.includes(RAFT)).length, raftBefore, 'no truncated Raft object');
       // Key objects committed before the kill cannot be forgotten by a dead process; without their Raft
       // object they are not a backup (restore selects Raft objects). Remove them for the next tests.
-      const orphans = list.filter((s) => !s.paths.includes(RAFT) && !list.some((r) => r.paths.includes(RAFT) && r.tags?.some((t) => s.tags?.includes(t) && t.startsWith('stash-vault-run='))));
+      const orphans = list.filter(
+        (s) =>
+          !s.paths.includes(RAFT) &&
+          !list.some(
+            (r) =>
+              r.paths.includes(RAFT) &&
+              r.tags?.some((t) => s.tags?.includes(t) && t.startsWith('stash-vault-run=')),
+          ),
+      );
       if (orphans.length > 0) restic(v0, w.repository, ['forget', '--no-cache', ...orphans.map((o) => o.id)]);
       restic(v0, w.repository, ['unlock', '--remove-all', '--no-cache']);
     });
@@ -126,31 +159,66 @@ if (v0 !== undefined) {
 
     test('token without read on the snapshot path: clear error before anything is written', async () => {
       const token = w.vault.createToken({ 'sys/storage/raft/snapshot': ['list'] });
-      w.kube.put({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'vault-backup-token', namespace: 'demo' }, data: { token: Buffer.from(token).toString('base64') } });
+      w.kube.put({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'vault-backup-token', namespace: 'demo' },
+        data: { token: Buffer.from(token).toString('base64') },
+      });
       const run = await w.backup();
-      w.kube.put({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'vault-backup-token', namespace: 'demo' }, data: { token: Buffer.from(w.backupToken).toString('base64') } });
-      assertFailedOutput(w, run, /lacks the "read" capability on sys\/storage\/raft\/snapshot \(it has: list\)/, before0);
+      w.kube.put({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'vault-backup-token', namespace: 'demo' },
+        data: { token: Buffer.from(w.backupToken).toString('base64') },
+      });
+      assertFailedOutput(
+        w,
+        run,
+        /lacks the "read" capability on sys\/storage\/raft\/snapshot \(it has: list\)/,
+        before0,
+      );
       assertNoSecretsLeaked(w, run, [token]);
     });
 
     test('a missing unseal key fails the run before anything is written', async () => {
-      const keys = w.kube.get('v1', 'Secret', 'demo', 'vault-keys') as unknown as { data: Record<string, string> };
+      const keys = w.kube.get('v1', 'Secret', 'demo', 'vault-keys') as unknown as {
+        data: Record<string, string>;
+      };
       const saved = { ...keys.data };
       delete keys.data[`${w.keyPrefix}-unseal-key-2`];
       w.kube.put(keys as never);
       const run = await w.backup();
       w.kube.put({ ...(keys as object), data: saved } as never);
-      assertFailedOutput(w, run, /kubernetesSecret demo\/vault-keys is missing k8s\.kubevault\.com\.demo\.vault-unseal-key-2/, before0);
-      assert.ok(!w.vault.requestLog().some((r) => r.path.includes('raft/snapshot') && r.method === 'GET' && r.status === 200 && false));
+      assertFailedOutput(
+        w,
+        run,
+        /kubernetesSecret demo\/vault-keys is missing k8s\.kubevault\.com\.demo\.vault-unseal-key-2/,
+        before0,
+      );
+      assert.ok(
+        !w.vault
+          .requestLog()
+          .some((r) => r.path.includes('raft/snapshot') && r.method === 'GET' && r.status === 200 && false),
+      );
     });
 
     test('a sealed Vault: waits --wait-timeout, then fails clearly', async () => {
       w.vault.seal();
       const run = await w.backup({ waitTimeout: '2' });
-      assertFailedOutput(w, run, /was not ready \(initialized and unsealed\) within 2s; last state: sealed/, before0);
+      assertFailedOutput(
+        w,
+        run,
+        /was not ready \(initialized and unsealed\) within 2s; last state: sealed/,
+        before0,
+      );
       const agent = new Agent({ connect: { ca: w.pki.caPem } });
       for (let i = 0; i < w.vault.threshold; i++) {
-        const r = await request(`${w.vault.nodes[w.vault.activeIndex()]?.url}/v1/sys/unseal`, { dispatcher: agent, method: 'PUT', body: JSON.stringify({ key: w.vault.unsealKeys[i] }) });
+        const r = await request(`${w.vault.nodes[w.vault.activeIndex()]?.url}/v1/sys/unseal`, {
+          dispatcher: agent,
+          method: 'PUT',
+          body: JSON.stringify({ key: w.vault.unsealKeys[i] }),
+        });
         assert.equal(r.statusCode, 200);
         await r.body.dump();
       }
@@ -159,7 +227,9 @@ if (v0 !== undefined) {
     });
 
     test('a non-raft backend is refused', async () => {
-      const ab = w.kube.get('appcatalog.appscode.com/v1alpha1', 'AppBinding', 'demo', 'vault') as unknown as { spec: { parameters: Record<string, unknown> } };
+      const ab = w.kube.get('appcatalog.appscode.com/v1alpha1', 'AppBinding', 'demo', 'vault') as unknown as {
+        spec: { parameters: Record<string, unknown> };
+      };
       ab.spec.parameters['backend'] = 'consul';
       w.kube.put(ab as never);
       const run = await w.backup();
@@ -173,7 +243,9 @@ if (v0 !== undefined) {
       const run = await w.backup();
       assert.equal(run.code, 0, run.stderr.slice(-3000));
       assert.equal(w.output().targetStatus.stats[0]?.['phase'], 'Succeeded');
-      const gets = w.vault.requestLog().filter((r) => r.method === 'GET' && r.path.startsWith('/v1/sys/storage/raft/snapshot'));
+      const gets = w.vault
+        .requestLog()
+        .filter((r) => r.method === 'GET' && r.path.startsWith('/v1/sys/storage/raft/snapshot'));
       assert.equal(gets.at(-1)?.node, 2);
       assert.equal(gets.at(-1)?.status, 200);
       before0 = snapshots(v0, w.repository).length;

@@ -29,7 +29,11 @@ async function unseal(url: string, caPem: string, keys: string[]): Promise<boole
   const agent = new Agent({ connect: { ca: caPem } });
   let sealed = true;
   for (const key of keys) {
-    const r = await request(`${url}/v1/sys/unseal`, { dispatcher: agent, method: 'PUT', body: JSON.stringify({ key }) });
+    const r = await request(`${url}/v1/sys/unseal`, {
+      dispatcher: agent,
+      method: 'PUT',
+      body: JSON.stringify({ key }),
+    });
     const body = (await r.body.json()) as { sealed?: boolean };
     sealed = body.sealed !== false;
     if (!sealed) break;
@@ -78,11 +82,21 @@ for (const v of resticVersions()) {
       assertRestoreOutput(w, await w.restore({ HOSTNAME: 'host-1' }), 'Succeeded');
       assert.deepEqual(w.vault.data(), host1Data);
       const none = await w.restore({ SOURCE_HOSTNAME: 'host-9' });
-      assertRestoreOutput(w, none, 'Failed', /no Vault backup for host "host-9"; the repository holds \d+ snapshot\(s\): .*host=host-0/);
+      assertRestoreOutput(
+        w,
+        none,
+        'Failed',
+        /no Vault backup for host "host-9"; the repository holds \d+ snapshot\(s\): .*host=host-0/,
+      );
       const badId = await w.restore({ RESTORE_SNAPSHOTS: 'deadbeef' });
       assertRestoreOutput(w, badId, 'Failed', /no snapshot with id "deadbeef"/);
       const both = await w.restore({});
-      assertRestoreOutput(w, both, 'Failed', /several hosts \(host-0, host-1\)|several hosts \(host-1, host-0\)/);
+      assertRestoreOutput(
+        w,
+        both,
+        'Failed',
+        /several hosts \(host-0, host-1\)|several hosts \(host-1, host-0\)/,
+      );
       assert.deepEqual(w.vault.data(), host1Data);
     });
   });
@@ -108,10 +122,17 @@ if (v0 !== undefined) {
 
       const oldRoot = w.vault.rootToken;
       const oldKeys = [...w.vault.unsealKeys];
-      const run = await w.restore({ TARGET_NAME: 'vault-b', keyPrefix: 'k8s.new.demo.vault-b', force: 'true', oldKeyPrefix: w.keyPrefix });
+      const run = await w.restore({
+        TARGET_NAME: 'vault-b',
+        keyPrefix: 'k8s.new.demo.vault-b',
+        force: 'true',
+        oldKeyPrefix: w.keyPrefix,
+      });
       assertRestoreOutput(w, run, 'Succeeded');
       assert.ok(run.logs.some((l) => String(l['msg']).includes("waits for the old cluster's unseal keys")));
-      const secret = w.kube.get('v1', 'Secret', NS, 'vault-b-keys') as unknown as { data: Record<string, string> };
+      const secret = w.kube.get('v1', 'Secret', NS, 'vault-b-keys') as unknown as {
+        data: Record<string, string>;
+      };
       const dec = (k: string) => Buffer.from(secret.data[k] ?? '', 'base64').toString('utf8');
       assert.equal(dec('k8s.new.demo.vault-b-root-token'), oldRoot);
       oldKeys.forEach((k, i) => assert.equal(dec(`k8s.new.demo.vault-b-unseal-key-${i}`), k));
@@ -126,11 +147,18 @@ if (v0 !== undefined) {
     test("the Go addon's layout: a directory snapshot with backup.snap and JSON-quoted keys", async () => {
       const archive = w.vault.lastServedArchive();
       assert.ok(archive);
-      const dir = join(mkdtempSync(join(tmpdir(), 'go-layout-')), 'stash-tmp', 'stash-interim-volume', 'data');
+      const dir = join(
+        mkdtempSync(join(tmpdir(), 'go-layout-')),
+        'stash-tmp',
+        'stash-interim-volume',
+        'data',
+      );
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, 'backup.snap'), archive);
       writeFileSync(join(dir, `${w.keyPrefix}-root-token`), JSON.stringify(w.vault.rootToken));
-      w.vault.unsealKeys.forEach((k, i) => writeFileSync(join(dir, `${w.keyPrefix}-unseal-key-${i}`), JSON.stringify(k)));
+      w.vault.unsealKeys.forEach((k, i) =>
+        writeFileSync(join(dir, `${w.keyPrefix}-unseal-key-${i}`), JSON.stringify(k)),
+      );
       restic(v0, w.repository, ['backup', dir, '--host', 'go-host', '--no-cache']);
       const goSnap = snapshots(v0, w.repository).find((s) => s.hostname === 'go-host');
       const expected = w.vault.data();
@@ -140,17 +168,34 @@ if (v0 !== undefined) {
       assert.deepEqual(w.vault.data(), expected);
       // And into a new cluster with force, reading the JSON-quoted key files.
       const c = await w.addCluster('vault-c', 'k8s.c.demo.vault-c');
-      const forced = await w.restore({ TARGET_NAME: 'vault-c', keyPrefix: 'k8s.c.demo.vault-c', force: 'true', oldKeyPrefix: w.keyPrefix, SOURCE_HOSTNAME: 'go-host' });
+      const forced = await w.restore({
+        TARGET_NAME: 'vault-c',
+        keyPrefix: 'k8s.c.demo.vault-c',
+        force: 'true',
+        oldKeyPrefix: w.keyPrefix,
+        SOURCE_HOSTNAME: 'go-host',
+      });
       assertRestoreOutput(w, forced, 'Succeeded');
-      const secret = w.kube.get('v1', 'Secret', NS, 'vault-c-keys') as unknown as { data: Record<string, string> };
-      assert.equal(Buffer.from(secret.data['k8s.c.demo.vault-c-unseal-key-0'] ?? '', 'base64').toString(), w.vault.unsealKeys[0]);
+      const secret = w.kube.get('v1', 'Secret', NS, 'vault-c-keys') as unknown as {
+        data: Record<string, string>;
+      };
+      assert.equal(
+        Buffer.from(secret.data['k8s.c.demo.vault-c-unseal-key-0'] ?? '', 'base64').toString(),
+        w.vault.unsealKeys[0],
+      );
       assert.equal(c.isSealed(), true);
     });
 
     test('force with missing old keys fails before Vault is touched', async () => {
       const d = await w.addCluster('vault-d', 'k8s.d.demo.vault-d');
       const dData = d.data();
-      const run = await w.restore({ TARGET_NAME: 'vault-d', keyPrefix: 'k8s.d.demo.vault-d', force: 'true', oldKeyPrefix: 'k8s.wrong.prefix', SOURCE_HOSTNAME: 'host-0' });
+      const run = await w.restore({
+        TARGET_NAME: 'vault-d',
+        keyPrefix: 'k8s.d.demo.vault-d',
+        force: 'true',
+        oldKeyPrefix: 'k8s.wrong.prefix',
+        SOURCE_HOSTNAME: 'host-0',
+      });
       assertRestoreOutput(w, run, 'Failed', /has no k8s\.wrong\.prefix-root-token/);
       assert.deepEqual(d.data(), dData);
       assert.equal(d.restoreLog().length, 0);
@@ -171,7 +216,12 @@ if (v0 !== undefined) {
 
     test('restic dump dies mid-stream: the upload is aborted', async () => {
       const run = await w.restore({}, { env: { RESTIC_SHIM_FAIL_DUMP_AFTER: '1000000' } });
-      assertRestoreOutput(w, run, 'Failed', /restic dump: .*simulated dump failure|not a complete gzip stream|truncated/);
+      assertRestoreOutput(
+        w,
+        run,
+        'Failed',
+        /restic dump: .*simulated dump failure|not a complete gzip stream|truncated/,
+      );
       await new Promise((r) => setTimeout(r, 400));
       assert.deepEqual(w.vault.data(), data);
       assert.equal(w.vault.isSealed(), false);
@@ -182,24 +232,56 @@ if (v0 !== undefined) {
       const mid = Math.floor(archive.length / 2);
       archive[mid] = (archive[mid] ?? 0) ^ 0xff;
       const tagged = ['--tag', 'stash-vault-run=corrupt-1', '--tag', 'stash-vault-object=raft-snapshot'];
-      execFileSync(v0.bin, ['backup', '--stdin', '--stdin-filename', 'vault-raft.snap', '--host', 'host-0', '--no-cache', ...tagged], {
-        input: archive, env: { ...process.env, RESTIC_REPOSITORY: w.repository, RESTIC_PASSWORD: TEST_PASSWORD },
-      });
+      execFileSync(
+        v0.bin,
+        [
+          'backup',
+          '--stdin',
+          '--stdin-filename',
+          'vault-raft.snap',
+          '--host',
+          'host-0',
+          '--no-cache',
+          ...tagged,
+        ],
+        {
+          input: archive,
+          env: { ...process.env, RESTIC_REPOSITORY: w.repository, RESTIC_PASSWORD: TEST_PASSWORD },
+        },
+      );
       const corrupt = snapshots(v0, w.repository).find((s) => s.tags?.includes('stash-vault-run=corrupt-1'));
       const run = await w.restore({ RESTORE_SNAPSHOTS: corrupt?.id ?? '' });
       assertRestoreOutput(w, run, 'Failed', /gzip|hash check failed|corrupt|tar/);
       await new Promise((r) => setTimeout(r, 400));
       assert.deepEqual(w.vault.data(), data);
-      assert.equal(w.vault.restoreLog().every((r) => r.status !== 204), true);
+      assert.equal(
+        w.vault.restoreLog().every((r) => r.status !== 204),
+        true,
+      );
       restic(v0, w.repository, ['forget', '--no-cache', corrupt?.id ?? '']);
     });
 
     test('Vault 403: a token without update on the snapshot path', async () => {
       const tok = w.vault.createToken({ 'sys/storage/raft/snapshot': ['read'] });
-      w.kube.put({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'vault-backup-token', namespace: NS }, data: { token: Buffer.from(tok).toString('base64') } });
+      w.kube.put({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'vault-backup-token', namespace: NS },
+        data: { token: Buffer.from(tok).toString('base64') },
+      });
       const run = await w.restore({});
-      w.kube.put({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'vault-backup-token', namespace: NS }, data: { token: Buffer.from(w.backupToken).toString('base64') } });
-      assertRestoreOutput(w, run, 'Failed', /lacks the "update" capability on sys\/storage\/raft\/snapshot \(it has: read\)/);
+      w.kube.put({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'vault-backup-token', namespace: NS },
+        data: { token: Buffer.from(w.backupToken).toString('base64') },
+      });
+      assertRestoreOutput(
+        w,
+        run,
+        'Failed',
+        /lacks the "update" capability on sys\/storage\/raft\/snapshot \(it has: read\)/,
+      );
       assert.deepEqual(w.vault.data(), data);
       assertNoSecretsLeaked(w, run, [tok]);
     });
@@ -210,18 +292,26 @@ if (v0 !== undefined) {
       const run = await w.restore({ waitTimeout: '2' });
       assertRestoreOutput(w, run, 'Failed', /not ready.*last state: sealed/);
       assert.equal(w.vault.restoreLog().length, before);
-      assert.equal(await unseal(w.vault.nodes[w.vault.activeIndex()]?.url ?? '', w.pki.caPem, w.vault.unsealKeys), true);
+      assert.equal(
+        await unseal(w.vault.nodes[w.vault.activeIndex()]?.url ?? '', w.pki.caPem, w.vault.unsealKeys),
+        true,
+      );
       assert.deepEqual(w.vault.data(), data);
     });
 
     test('a standby as the service answer: the body goes to the active node only', async () => {
-      const ab = w.kube.get('appcatalog.appscode.com/v1alpha1', 'AppBinding', NS, 'vault') as unknown as { spec: { clientConfig: { url: string } } };
+      const ab = w.kube.get('appcatalog.appscode.com/v1alpha1', 'AppBinding', NS, 'vault') as unknown as {
+        spec: { clientConfig: { url: string } };
+      };
       const standby = w.vault.nodes.findIndex((_, i) => i !== w.vault.activeIndex());
       ab.spec.clientConfig.url = w.vault.nodes[standby]?.url ?? '';
       w.kube.put(ab as never);
       const run = await w.restore({});
       assertRestoreOutput(w, run, 'Succeeded');
-      assert.ok(w.vault.restoreLog().every((r) => r.node === w.vault.activeIndex()), 'no POST reached a standby');
+      assert.ok(
+        w.vault.restoreLog().every((r) => r.node === w.vault.activeIndex()),
+        'no POST reached a standby',
+      );
     });
   });
 }

@@ -375,7 +375,7 @@ describe('custom resources', () => {
     };
     assert.equal(ab.kind, 'AppBinding');
     assert.equal(ab.metadata.generation, 1);
-    assert.equal(ab.spec['type'] as unknown, 'kubevault.com/vaultserver');
+    assert.equal(ab.spec['type'], 'kubevault.com/vaultserver');
     assert.deepEqual(ab.spec['appRef'], {
       apiGroup: 'kubevault.com',
       kind: 'VaultServer',
@@ -653,7 +653,7 @@ describe('custom resources', () => {
       assert.deepEqual(back, stored);
       assert.deepEqual(
         (back as Record<string, unknown>)['spec'] ?? null,
-        (f['spec'] as unknown) ?? null,
+        f['spec'] ?? null,
         `${f.kind} spec changed by pruning`,
       );
     }

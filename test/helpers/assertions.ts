@@ -9,7 +9,12 @@ import { snapshots } from './restic.ts';
 // Every value update-status parses back must be in its Go format (stash-contract §2.2).
 export function assertSucceededOutput(w: World, expectedObjects: number): Array<Record<string, unknown>> {
   const out = w.output();
-  assert.deepEqual(out.targetStatus.ref, { apiVersion: 'appcatalog.appscode.com/v1alpha1', kind: 'AppBinding', name: w.appBindingName, namespace: 'demo' });
+  assert.deepEqual(out.targetStatus.ref, {
+    apiVersion: 'appcatalog.appscode.com/v1alpha1',
+    kind: 'AppBinding',
+    name: w.appBindingName,
+    namespace: 'demo',
+  });
   assert.equal(out.targetStatus.stats.length, 1);
   const host = out.targetStatus.stats[0] ?? {};
   assert.equal(host['phase'], 'Succeeded', String(host['error']));
@@ -23,7 +28,8 @@ export function assertSucceededOutput(w: World, expectedObjects: number): Array<
     assert.match(String(s['uploaded']), /^(\d+ B|\d+\.\d{3} (KiB|MiB|GiB|TiB))$/);
     assert.match(String(s['processingTime']), /^\d+:\d{2}(:\d{2})?$/);
     const fs = s['fileStats'] as Record<string, number>;
-    for (const k of ['totalFiles', 'newFiles', 'modifiedFiles', 'unmodifiedFiles']) assert.equal(typeof fs[k], 'number', k);
+    for (const k of ['totalFiles', 'newFiles', 'modifiedFiles', 'unmodifiedFiles'])
+      assert.equal(typeof fs[k], 'number', k);
   }
   return snaps;
 }
@@ -42,7 +48,13 @@ export function assertNoSecretsLeaked(w: World, run: CliRun, extraSecrets: strin
   const haystacks: Array<[string, string]> = [
     ['stderr logs', run.stderr],
     ['stdout', run.stdout],
-    ['restic argv', w.shim.calls().map((a) => a.join(' ')).join('\n')],
+    [
+      'restic argv',
+      w.shim
+        .calls()
+        .map((a) => a.join(' '))
+        .join('\n'),
+    ],
   ];
   for (const file of walk(w.scratch)) haystacks.push([file, readFileSync(file).toString('latin1')]);
   for (const [where, text] of haystacks) {

@@ -18,14 +18,54 @@ export function makeTestPki(dnsNames: string[] = ['localhost']): TestPki {
     execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   };
   try {
-    run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem',
-      '-days', '2', '-subj', '/CN=stash-vault test CA']);
-    run(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr',
-      '-subj', `/CN=${dnsNames[0] ?? 'localhost'}`]);
+    run([
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.pem',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=stash-vault test CA',
+    ]);
+    run([
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'server.key',
+      '-out',
+      'server.csr',
+      '-subj',
+      `/CN=${dnsNames[0] ?? 'localhost'}`,
+    ]);
     const san = ['IP:127.0.0.1', ...dnsNames.map((n) => `DNS:${n}`)].join(',');
     writeFileSync(join(dir, 'ext.cnf'), `[v3]\nsubjectAltName=${san}\nbasicConstraints=CA:FALSE\n`);
-    run(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial',
-      '-out', 'server.pem', '-days', '2', '-extensions', 'v3', '-extfile', 'ext.cnf']);
+    run([
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'server.pem',
+      '-days',
+      '2',
+      '-extensions',
+      'v3',
+      '-extfile',
+      'ext.cnf',
+    ]);
     return {
       caPem: readFileSync(join(dir, 'ca.pem'), 'utf8'),
       certPem: readFileSync(join(dir, 'server.pem'), 'utf8'),

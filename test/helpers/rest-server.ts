@@ -16,7 +16,9 @@ export interface RestServer {
 export async function startRestServer(bin: string): Promise<RestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'rest-server-'));
   const port = await freePort();
-  const child: ChildProcess = spawn(bin, ['--path', dataDir, '--listen', `127.0.0.1:${port}`, '--no-auth'], { stdio: 'ignore' });
+  const child: ChildProcess = spawn(bin, ['--path', dataDir, '--listen', `127.0.0.1:${port}`, '--no-auth'], {
+    stdio: 'ignore',
+  });
   for (let i = 0; i < 100; i++) {
     if (await canConnect(port)) break;
     await sleep(50);

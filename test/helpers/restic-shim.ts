@@ -36,7 +36,10 @@ export function makeResticShim(realBin: string): ResticShim {
     argvLog,
     calls: () =>
       existsSync(argvLog)
-        ? readFileSync(argvLog, 'utf8').split('\n').filter((l) => l !== '').map((l) => l.split('\x1f').filter((a) => a !== ''))
+        ? readFileSync(argvLog, 'utf8')
+            .split('\n')
+            .filter((l) => l !== '')
+            .map((l) => l.split('\x1f').filter((a) => a !== ''))
         : [],
   };
 }

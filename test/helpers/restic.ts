@@ -20,7 +20,8 @@ export function resticVersions(): ResticVersion[] {
     const binDir = join(TOOLS, `bin-${label}`);
     const bin = join(binDir, 'restic');
     if (existsSync(bin)) found.push({ label, binDir, bin });
-    else if (process.env['CI'] === 'true') throw new Error(`restic ${label} missing at ${bin}: run scripts/setup-tools.sh`);
+    else if (process.env['CI'] === 'true')
+      throw new Error(`restic ${label} missing at ${bin}: run scripts/setup-tools.sh`);
   }
   return found;
 }
@@ -28,12 +29,18 @@ export function resticVersions(): ResticVersion[] {
 export function restServerBin(): string | undefined {
   const bin = join(TOOLS, 'bin-0.18', 'rest-server');
   if (existsSync(bin)) return bin;
-  if (process.env['CI'] === 'true') throw new Error(`rest-server missing at ${bin}: run scripts/setup-tools.sh`);
+  if (process.env['CI'] === 'true')
+    throw new Error(`rest-server missing at ${bin}: run scripts/setup-tools.sh`);
   return undefined;
 }
 
 // Runs restic against a repository with the test password; returns stdout as a Buffer.
-export function restic(v: ResticVersion, repository: string, args: string[], extraEnv: Record<string, string> = {}): Buffer {
+export function restic(
+  v: ResticVersion,
+  repository: string,
+  args: string[],
+  extraEnv: Record<string, string> = {},
+): Buffer {
   return execFileSync(v.bin, args, {
     env: { ...process.env, RESTIC_REPOSITORY: repository, RESTIC_PASSWORD: TEST_PASSWORD, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -56,6 +63,12 @@ export interface SnapshotRow {
   time: string;
 }
 
-export function snapshots(v: ResticVersion, repository: string, extraEnv: Record<string, string> = {}): SnapshotRow[] {
-  return JSON.parse(restic(v, repository, ['snapshots', '--json', '--no-cache'], extraEnv).toString('utf8')) as SnapshotRow[];
+export function snapshots(
+  v: ResticVersion,
+  repository: string,
+  extraEnv: Record<string, string> = {},
+): SnapshotRow[] {
+  return JSON.parse(
+    restic(v, repository, ['snapshots', '--json', '--no-cache'], extraEnv).toString('utf8'),
+  ) as SnapshotRow[];
 }

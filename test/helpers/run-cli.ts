@@ -18,13 +18,22 @@ export interface CliOptions {
   // Sends this signal once a log line matches `when` (or after `afterMs`).
   signal?: { name: NodeJS.Signals; when?: RegExp; afterMs?: number };
   cli?: string;
+  onSpawn?: (pid: number) => void;
 }
 
 export function runCli(args: string[], o: CliOptions = {}): Promise<CliRun> {
-  const env: Record<string, string | undefined> = { ...process.env, ...o.env, PATH: [...(o.pathPrefix ?? []), process.env['PATH'] ?? ''].join(':') };
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    ...o.env,
+    PATH: [...(o.pathPrefix ?? []), process.env['PATH'] ?? ''].join(':'),
+  };
   delete env['NODE_OPTIONS'];
   delete env['NODE_TEST_CONTEXT'];
-  const child = spawn(process.execPath, ['--enable-source-maps', o.cli ?? CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--enable-source-maps', o.cli ?? CLI, ...args], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (child.pid !== undefined) o.onSpawn?.(child.pid);
   let stdout = '';
   let stderr = '';
   let signalled = false;

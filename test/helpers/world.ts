@@ -19,9 +19,15 @@ import { runCli, type CliOptions, type CliRun } from './run-cli.ts';
 
 export const NS = 'demo';
 export const KEY_PREFIX = 'k8s.kubevault.com.demo.vault';
-export const BACKUP_TOKEN_POLICY = { 'sys/storage/raft/snapshot': ['read'], 'sys/storage/raft/snapshot-force': ['read'] };
+export const BACKUP_TOKEN_POLICY = {
+  'sys/storage/raft/snapshot': ['read'],
+  'sys/storage/raft/snapshot-force': ['read'],
+};
 // Restore needs update (vault-snapshot-api §4): the KubeVault sample policy's read-only grant is not enough.
-export const RESTORE_TOKEN_POLICY = { 'sys/storage/raft/snapshot': ['read', 'update'], 'sys/storage/raft/snapshot-force': ['read', 'update'] };
+export const RESTORE_TOKEN_POLICY = {
+  'sys/storage/raft/snapshot': ['read', 'update'],
+  'sys/storage/raft/snapshot-force': ['read', 'update'],
+};
 
 export interface WorldOptions {
   restic: ResticVersion;
@@ -46,7 +52,10 @@ export interface World {
   keyPrefix: string;
   appBindingName: string;
   vars(extra?: Record<string, string>): Record<string, string>;
-  functionArgs(file: 'vault-backup-function.yaml' | 'vault-restore-function.yaml', extra?: Record<string, string>): string[];
+  functionArgs(
+    file: 'vault-backup-function.yaml' | 'vault-restore-function.yaml',
+    extra?: Record<string, string>,
+  ): string[];
   backup(extra?: Record<string, string>, o?: CliOptions): Promise<CliRun>;
   restore(extra?: Record<string, string>, o?: CliOptions): Promise<CliRun>;
   addCluster(name: string, keyPrefix: string, opts?: VaultClusterOptions): Promise<VaultCluster>;
@@ -60,7 +69,11 @@ export interface World {
 export async function startWorld(o: WorldOptions): Promise<World> {
   const pki = makeTestPki(['localhost']);
   const kube = await startKubeEmulator();
-  const vault = await startVaultCluster({ tls: { certPem: pki.certPem, keyPem: pki.keyPem }, data: { 'secret/app/db': 'pw-1', 'secret/app/api': 'key-2' }, ...o.vault });
+  const vault = await startVaultCluster({
+    tls: { certPem: pki.certPem, keyPem: pki.keyPem },
+    data: { 'secret/app/db': 'pw-1', 'secret/app/api': 'key-2' },
+    ...o.vault,
+  });
   const dir = mkdtempSync(join(tmpdir(), 'stash-vault-e2e-'));
   const scratch = join(dir, 'stash-tmp');
   mkdirSync(scratch);
@@ -79,7 +92,12 @@ export async function startWorld(o: WorldOptions): Promise<World> {
     if (bin === undefined) throw new Error('rest-server is not installed');
     rest = await startRestServer(bin);
     repository = `rest:${rest.url}vault-repo`;
-    repoVars = { REPOSITORY_PROVIDER: 'rest', REPOSITORY_BUCKET: '127.0.0.1', REPOSITORY_PREFIX: '/vault-repo', REPOSITORY_ENDPOINT: `${rest.url}vault-repo` };
+    repoVars = {
+      REPOSITORY_PROVIDER: 'rest',
+      REPOSITORY_BUCKET: '127.0.0.1',
+      REPOSITORY_PREFIX: '/vault-repo',
+      REPOSITORY_ENDPOINT: `${rest.url}vault-repo`,
+    };
   } else {
     repository = join(dir, 'repo');
     repoVars = { REPOSITORY_PROVIDER: 'local', REPOSITORY_BUCKET: repository, REPOSITORY_PREFIX: '' };
@@ -91,53 +109,126 @@ export async function startWorld(o: WorldOptions): Promise<World> {
   kube.put(secret({ name: 'vault-keys', namespace: NS, data: keys }));
   kube.put(
     appBinding({
-      name: appBindingName, namespace: NS, url: vault.serviceUrl, caBundlePem: pki.caPem, backupTokenSecret: 'vault-backup-token',
-      keysSecret: 'vault-keys', secretShares: vault.unsealKeys.length, secretThreshold: vault.threshold, keyPrefix,
+      name: appBindingName,
+      namespace: NS,
+      url: vault.serviceUrl,
+      caBundlePem: pki.caPem,
+      backupTokenSecret: 'vault-backup-token',
+      keysSecret: 'vault-keys',
+      secretShares: vault.unsealKeys.length,
+      secretThreshold: vault.threshold,
+      keyPrefix,
     }),
   );
   const shim = makeResticShim(o.restic.bin);
   const extra: VaultCluster[] = [];
-  const newBackupSession = (name: string, preBackupActions: string[] = ['InitializeBackendRepository']): void => {
-    kube.put(backupSession({ name, namespace: NS, invokerName: 'vault-backup', targetRef: { name: appBindingName, namespace: NS }, preBackupActions }));
+  const newBackupSession = (
+    name: string,
+    preBackupActions: string[] = ['InitializeBackendRepository'],
+  ): void => {
+    kube.put(
+      backupSession({
+        name,
+        namespace: NS,
+        invokerName: 'vault-backup',
+        targetRef: { name: appBindingName, namespace: NS },
+        preBackupActions,
+      }),
+    );
   };
   newBackupSession('vault-backup-1');
 
   const vars = (extra: Record<string, string> = {}): Record<string, string> => ({
-    ...repoVars, REPOSITORY_SECRET_NAME: 'repo-secret', REPOSITORY_SECRET_NAMESPACE: NS, REPOSITORY_INSECURE_TLS: 'false',
-    MAX_CONNECTIONS: '0', ENABLE_CACHE: 'true', INTERIM_DATA_DIR: join(scratch, 'stash-interim-volume', 'data'),
-    HOSTNAME: 'host-0', NAMESPACE: NS, TARGET_NAME: appBindingName, TARGET_NAMESPACE: NS, BACKUP_SESSION: 'vault-backup-1',
-    outputDir, keyPrefix, waitTimeout: '20', ...extra,
+    ...repoVars,
+    REPOSITORY_SECRET_NAME: 'repo-secret',
+    REPOSITORY_SECRET_NAMESPACE: NS,
+    REPOSITORY_INSECURE_TLS: 'false',
+    MAX_CONNECTIONS: '0',
+    ENABLE_CACHE: 'true',
+    INTERIM_DATA_DIR: join(scratch, 'stash-interim-volume', 'data'),
+    HOSTNAME: 'host-0',
+    NAMESPACE: NS,
+    TARGET_NAME: appBindingName,
+    TARGET_NAMESPACE: NS,
+    BACKUP_SESSION: 'vault-backup-1',
+    outputDir,
+    keyPrefix,
+    waitTimeout: '20',
+    ...extra,
   });
   const functionArgs: World['functionArgs'] = (file, extra) => {
     const fn = loadYaml(readFileSync(join(UPSTREAM_CATALOG, file), 'utf8')) as { spec: { args: string[] } };
     // The image mounts /stash-tmp; tests point the scratch dir at a private folder instead.
-    return fn.spec.args.map((a) => expandStash(a, vars(extra)).replace(/^--scratch-dir=.*$/, `--scratch-dir=${scratch}`));
+    return fn.spec.args.map((a) =>
+      expandStash(a, vars(extra)).replace(/^--scratch-dir=.*$/, `--scratch-dir=${scratch}`),
+    );
   };
   const env = { KUBECONFIG: kubeconfig, LOG_LEVEL: 'debug' };
   const world: World = {
-    kube, vault, pki, v: o.restic, shim, repository, scratch, outputDir, kubeconfig, backupToken, keyPrefix, appBindingName,
+    kube,
+    vault,
+    pki,
+    v: o.restic,
+    shim,
+    repository,
+    scratch,
+    outputDir,
+    kubeconfig,
+    backupToken,
+    keyPrefix,
+    appBindingName,
     vars,
     functionArgs,
     backup: (extra, co = {}) =>
-      runCli(functionArgs('vault-backup-function.yaml', extra), { ...co, env: { ...env, ...co.env }, pathPrefix: [shim.binDir, o.restic.binDir] }),
+      runCli(functionArgs('vault-backup-function.yaml', extra), {
+        ...co,
+        env: { ...env, ...co.env },
+        pathPrefix: [shim.binDir, o.restic.binDir],
+      }),
     restore: (extra, co = {}) =>
       runCli(functionArgs('vault-restore-function.yaml', { HOSTNAME: '', SOURCE_HOSTNAME: '', ...extra }), {
-        ...co, env: { ...env, ...co.env }, pathPrefix: [shim.binDir, o.restic.binDir],
+        ...co,
+        env: { ...env, ...co.env },
+        pathPrefix: [shim.binDir, o.restic.binDir],
       }),
     addCluster: async (name, prefix, opts = {}) => {
-      const c = await startVaultCluster({ tls: { certPem: pki.certPem, keyPem: pki.keyPem }, data: { 'secret/new': 'fresh' }, ...opts });
+      const c = await startVaultCluster({
+        tls: { certPem: pki.certPem, keyPem: pki.keyPem },
+        data: { 'secret/new': 'fresh' },
+        ...opts,
+      });
       extra.push(c);
       const tok = c.createToken(RESTORE_TOKEN_POLICY);
       kube.put(secret({ name: `${name}-backup-token`, namespace: NS, data: { token: tok } }));
       const k: Record<string, string> = { [`${prefix}-root-token`]: c.rootToken, other: 'keep-me' };
       c.unsealKeys.forEach((key, i) => (k[`${prefix}-unseal-key-${i}`] = key));
       kube.put(secret({ name: `${name}-keys`, namespace: NS, data: k }));
-      kube.put(appBinding({ name, namespace: NS, url: c.serviceUrl, caBundlePem: pki.caPem, backupTokenSecret: `${name}-backup-token`, keysSecret: `${name}-keys`, secretShares: c.unsealKeys.length, secretThreshold: c.threshold, keyPrefix: prefix }));
+      kube.put(
+        appBinding({
+          name,
+          namespace: NS,
+          url: c.serviceUrl,
+          caBundlePem: pki.caPem,
+          backupTokenSecret: `${name}-backup-token`,
+          keysSecret: `${name}-keys`,
+          secretShares: c.unsealKeys.length,
+          secretThreshold: c.threshold,
+          keyPrefix: prefix,
+        }),
+      );
       return c;
     },
-    output: () => JSON.parse(readFileSync(join(outputDir, 'output.json'), 'utf8')) as ReturnType<World['output']>,
-    resticJson: <T>(args: string[]) => JSON.parse(restic(o.restic, repository, [...args, '--json', '--no-cache']).toString('utf8')) as T,
-    secretValues: () => [backupToken, vault.rootToken, ...vault.unsealKeys, TEST_PASSWORD, ...extra.flatMap((c) => [c.rootToken, ...c.unsealKeys])],
+    output: () =>
+      JSON.parse(readFileSync(join(outputDir, 'output.json'), 'utf8')) as ReturnType<World['output']>,
+    resticJson: <T>(args: string[]) =>
+      JSON.parse(restic(o.restic, repository, [...args, '--json', '--no-cache']).toString('utf8')) as T,
+    secretValues: () => [
+      backupToken,
+      vault.rootToken,
+      ...vault.unsealKeys,
+      TEST_PASSWORD,
+      ...extra.flatMap((c) => [c.rootToken, ...c.unsealKeys]),
+    ],
     newBackupSession,
     close: async () => {
       await vault.close();
@@ -148,4 +239,3 @@ export async function startWorld(o: WorldOptions): Promise<World> {
   };
   return world;
 }
-

@@ -17,13 +17,27 @@ import { newLocalRepo, restic, resticVersions, snapshots, TEST_PASSWORD } from '
 
 for (const v of resticVersions()) {
   describe(`restic ${v.label}: streaming into backup --stdin`, () => {
-    const withSession = async (fn: (s: Awaited<ReturnType<typeof openResticSession>>, repo: string) => Promise<void>) => {
+    const withSession = async (
+      fn: (s: Awaited<ReturnType<typeof openResticSession>>, repo: string) => Promise<void>,
+    ) => {
       const repo = newLocalRepo(v);
       const scratch = mkdtempSync(join(tmpdir(), 'scratch-'));
       const oldPath = process.env['PATH'];
       process.env['PATH'] = `${v.binDir}:${oldPath}`;
       const session = await openResticSession(
-        { provider: 'local', bucket: repo, endpoint: '', region: '', prefix: '', insecureTls: false, storageSecretName: '', storageSecretNamespace: '', maxConnections: 0, enableCache: false, scratchDir: scratch },
+        {
+          provider: 'local',
+          bucket: repo,
+          endpoint: '',
+          region: '',
+          prefix: '',
+          insecureTls: false,
+          storageSecretName: '',
+          storageSecretNamespace: '',
+          maxConnections: 0,
+          enableCache: false,
+          scratchDir: scratch,
+        },
         { RESTIC_PASSWORD: Buffer.from(TEST_PASSWORD) },
         captureLog().log,
       );
@@ -38,8 +52,14 @@ for (const v of resticVersions()) {
     test('a complete stream is stored byte for byte', async () => {
       await withSession(async (s, repo) => {
         const data = randomBytes(3 * 1024 * 1024 + 17);
-        const chunks = Array.from({ length: 50 }, (_, i) => data.subarray(Math.floor((i * data.length) / 50), Math.floor(((i + 1) * data.length) / 50)));
-        const r = await storeObject(s, { filename: 'x.bin', host: 'host-0', tags: ['t=1'] }, Readable.from(chunks));
+        const chunks = Array.from({ length: 50 }, (_, i) =>
+          data.subarray(Math.floor((i * data.length) / 50), Math.floor(((i + 1) * data.length) / 50)),
+        );
+        const r = await storeObject(
+          s,
+          { filename: 'x.bin', host: 'host-0', tags: ['t=1'] },
+          Readable.from(chunks),
+        );
         assert.equal(r.streamedBytes, data.length);
         const list = snapshots(v, repo);
         assert.equal(list.length, 1);
@@ -55,7 +75,10 @@ for (const v of resticVersions()) {
           for (let i = 0; i < 8; i++) yield randomBytes(64 * 1024);
           throw new Error('connection reset');
         }
-        await assert.rejects(storeObject(s, { filename: 'x', host: 'h', tags: [] }, Readable.from(failing())), /connection reset/);
+        await assert.rejects(
+          storeObject(s, { filename: 'x', host: 'h', tags: [] }, Readable.from(failing())),
+          /connection reset/,
+        );
         assert.equal(snapshots(v, repo).length, 0);
       });
     });
@@ -64,7 +87,11 @@ for (const v of resticVersions()) {
       await withSession(async (s, repo) => {
         const src = Readable.from([randomBytes(200_000)]);
         await assert.rejects(
-          storeObject(s, { filename: 'x', host: 'h', tags: [] }, src, { verify: async () => { throw new SourceError('archive incomplete'); } }),
+          storeObject(s, { filename: 'x', host: 'h', tags: [] }, src, {
+            verify: async () => {
+              throw new SourceError('archive incomplete');
+            },
+          }),
           /archive incomplete/,
         );
         assert.equal(snapshots(v, repo).length, 0);
@@ -81,7 +108,12 @@ for (const v of resticVersions()) {
           }
         }
         setTimeout(() => ac.abort(new Error('cancelled by SIGTERM')), 300);
-        await assert.rejects(storeObject(s, { filename: 'x', host: 'h', tags: [] }, Readable.from(slow()), { signal: ac.signal }), /cancelled/);
+        await assert.rejects(
+          storeObject(s, { filename: 'x', host: 'h', tags: [] }, Readable.from(slow()), {
+            signal: ac.signal,
+          }),
+          /cancelled/,
+        );
         assert.equal(snapshots(v, repo).length, 0);
         const locks = restic(v, repo, ['list', 'locks', '--no-lock', '--no-cache']).toString().trim();
         assert.equal(locks, '', 'restic 0.14 removes its lock on SIGINT; so does 0.18');
@@ -90,12 +122,27 @@ for (const v of resticVersions()) {
 
     test('forgetRun removes exactly the objects of one run', async () => {
       await withSession(async (s, repo) => {
-        await storeObject(s, { filename: 'a', host: 'h', tags: ['run=1'] }, Readable.from([Buffer.from('aaaa')]));
-        await storeObject(s, { filename: 'b', host: 'h', tags: ['run=1'] }, Readable.from([Buffer.from('bbbb')]));
-        await storeObject(s, { filename: 'c', host: 'h', tags: ['run=2'] }, Readable.from([Buffer.from('cccc')]));
+        await storeObject(
+          s,
+          { filename: 'a', host: 'h', tags: ['run=1'] },
+          Readable.from([Buffer.from('aaaa')]),
+        );
+        await storeObject(
+          s,
+          { filename: 'b', host: 'h', tags: ['run=1'] },
+          Readable.from([Buffer.from('bbbb')]),
+        );
+        await storeObject(
+          s,
+          { filename: 'c', host: 'h', tags: ['run=2'] },
+          Readable.from([Buffer.from('cccc')]),
+        );
         const removed = await forgetRun(s, 'run=1');
         assert.equal(removed.length, 2);
-        assert.deepEqual(snapshots(v, repo).map((x) => x.tags), [['run=2']]);
+        assert.deepEqual(
+          snapshots(v, repo).map((x) => x.tags),
+          [['run=2']],
+        );
         assert.deepEqual(await forgetRun(s, 'run=9'), []);
       });
     });

@@ -10,7 +10,13 @@ import { UsageError } from '../../src/errors.ts';
 import { expandStash } from '../helpers/expand.ts';
 import { UPSTREAM_CATALOG } from '../helpers/paths.ts';
 
-const REQUIRED = ['--provider=local', '--bucket=/r', '--storage-secret-name=s', '--storage-secret-namespace=demo', '--appbinding=vault'];
+const REQUIRED = [
+  '--provider=local',
+  '--bucket=/r',
+  '--storage-secret-name=s',
+  '--storage-secret-namespace=demo',
+  '--appbinding=vault',
+];
 
 function upstreamArgs(file: string, vars: Record<string, string>): string[] {
   const fn = loadYaml(readFileSync(join(UPSTREAM_CATALOG, file), 'utf8')) as { spec: { args: string[] } };
@@ -18,10 +24,21 @@ function upstreamArgs(file: string, vars: Record<string, string>): string[] {
 }
 
 const BACKUP_VARS = {
-  REPOSITORY_PROVIDER: 'local', REPOSITORY_BUCKET: '/repo', REPOSITORY_SECRET_NAME: 'repo-secret',
-  REPOSITORY_SECRET_NAMESPACE: 'demo', REPOSITORY_INSECURE_TLS: 'false', INTERIM_DATA_DIR: '/stash-tmp/stash-interim-volume/data',
-  HOSTNAME: 'host-0', NAMESPACE: 'demo', TARGET_NAME: 'vault', TARGET_NAMESPACE: 'demo', BACKUP_SESSION: 'vault-123',
-  MAX_CONNECTIONS: '0', ENABLE_CACHE: 'true', outputDir: '/stash-tmp/output', keyPrefix: 'k8s.kubevault.com.demo.vault',
+  REPOSITORY_PROVIDER: 'local',
+  REPOSITORY_BUCKET: '/repo',
+  REPOSITORY_SECRET_NAME: 'repo-secret',
+  REPOSITORY_SECRET_NAMESPACE: 'demo',
+  REPOSITORY_INSECURE_TLS: 'false',
+  INTERIM_DATA_DIR: '/stash-tmp/stash-interim-volume/data',
+  HOSTNAME: 'host-0',
+  NAMESPACE: 'demo',
+  TARGET_NAME: 'vault',
+  TARGET_NAMESPACE: 'demo',
+  BACKUP_SESSION: 'vault-123',
+  MAX_CONNECTIONS: '0',
+  ENABLE_CACHE: 'true',
+  outputDir: '/stash-tmp/output',
+  keyPrefix: 'k8s.kubevault.com.demo.vault',
 };
 
 test('every upstream backup Function arg parses with no unknown flag', () => {
@@ -36,7 +53,14 @@ test('every upstream backup Function arg parses with no unknown flag', () => {
 });
 
 test('every upstream restore Function arg parses, with present-but-empty variables', () => {
-  const vars = { ...BACKUP_VARS, HOSTNAME: '', SOURCE_HOSTNAME: '', RESTORE_SNAPSHOTS: 'abc123,def456', force: 'true', oldKeyPrefix: 'k8s.old.demo.vault' };
+  const vars = {
+    ...BACKUP_VARS,
+    HOSTNAME: '',
+    SOURCE_HOSTNAME: '',
+    RESTORE_SNAPSHOTS: 'abc123,def456',
+    force: 'true',
+    oldKeyPrefix: 'k8s.old.demo.vault',
+  };
   const { config, warnings } = parseArgs(upstreamArgs('vault-restore-function.yaml', vars));
   assert.deepEqual(warnings, []);
   assert.equal(config.command, 'restore-vault');
@@ -48,7 +72,15 @@ test('every upstream restore Function arg parses, with present-but-empty variabl
 });
 
 test('empty values mean defaults; strings stay strings', () => {
-  const { config } = parseArgs(['backup-vault', ...REQUIRED, '--insecure-tls=', '--enable-cache=', '--key-prefix=007', '--max-connections=', '--wait-timeout=']);
+  const { config } = parseArgs([
+    'backup-vault',
+    ...REQUIRED,
+    '--insecure-tls=',
+    '--enable-cache=',
+    '--key-prefix=007',
+    '--max-connections=',
+    '--wait-timeout=',
+  ]);
   assert.equal(config.repository.insecureTls, false);
   assert.equal(config.repository.enableCache, true);
   assert.equal(config.keyPrefix, '007');

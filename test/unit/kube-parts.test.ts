@@ -9,9 +9,21 @@ import { leaderCandidates } from '../../src/vault/active-node.ts';
 
 test('AppBinding URL(): url verbatim, service with .<ns>.svc and the port always', () => {
   assert.equal(appBindingUrl({ url: 'https://vault.example:8200' }, 'demo'), 'https://vault.example:8200');
-  assert.equal(appBindingUrl({ service: { name: 'vault', port: 8200, scheme: 'https' } }, 'demo'), 'https://vault.demo.svc:8200');
-  assert.equal(appBindingUrl({ service: { name: 'vault', port: 8200, scheme: 'http', namespace: 'other', path: 'v', query: 'a=b' } }, 'demo'), 'http://vault.other.svc:8200/v?a=b');
-  assert.equal(appBindingUrl({ service: { name: 'vault', port: 0, scheme: '' } }, 'demo'), '//vault.demo.svc:0');
+  assert.equal(
+    appBindingUrl({ service: { name: 'vault', port: 8200, scheme: 'https' } }, 'demo'),
+    'https://vault.demo.svc:8200',
+  );
+  assert.equal(
+    appBindingUrl(
+      { service: { name: 'vault', port: 8200, scheme: 'http', namespace: 'other', path: 'v', query: 'a=b' } },
+      'demo',
+    ),
+    'http://vault.other.svc:8200/v?a=b',
+  );
+  assert.equal(
+    appBindingUrl({ service: { name: 'vault', port: 0, scheme: '' } }, 'demo'),
+    '//vault.demo.svc:0',
+  );
   assert.throws(() => appBindingUrl({}, 'demo'), /connection url is missing/);
 });
 
@@ -34,7 +46,11 @@ test('secretTransforms in order, first member only', async () => {
     ],
     async (name) => ({ [`from-${name}`]: Buffer.from('1') }),
   );
-  assert.deepEqual(Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.toString()])), { token: 's.abc', a: 'str', 'from-other': '1' });
+  assert.deepEqual(Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.toString()])), {
+    token: 's.abc',
+    a: 'str',
+    'from-other': '1',
+  });
 });
 
 test('AppBinding parameters parse leniently; raft required', () => {
@@ -42,8 +58,21 @@ test('AppBinding parameters parse leniently; raft required', () => {
     {
       spec: {
         secret: { kind: 'Secret', name: 'x' },
-        clientConfig: { service: { name: 'vault', port: 8200, scheme: 'https' }, caBundle: Buffer.from('PEM').toString('base64'), serverName: 'vault.demo.svc' },
-        parameters: { backend: 'raft', backupTokenSecretRef: { name: 'vault-backup-token' }, unknownField: 1, unsealer: { secretShares: 5, secretThreshold: 3, mode: { kubernetesSecret: { secretName: 'vault-keys' } } } },
+        clientConfig: {
+          service: { name: 'vault', port: 8200, scheme: 'https' },
+          caBundle: Buffer.from('PEM').toString('base64'),
+          serverName: 'vault.demo.svc',
+        },
+        parameters: {
+          backend: 'raft',
+          backupTokenSecretRef: { name: 'vault-backup-token' },
+          unknownField: 1,
+          unsealer: {
+            secretShares: 5,
+            secretThreshold: 3,
+            mode: { kubernetesSecret: { secretName: 'vault-keys' } },
+          },
+        },
       },
     },
     'demo',
@@ -59,24 +88,52 @@ test('AppBinding parameters parse leniently; raft required', () => {
 });
 
 test('pre-backup actions are found by exact target ref', () => {
-  const ref = { apiVersion: 'appcatalog.appscode.com/v1alpha1', kind: 'AppBinding', name: 'vault', namespace: 'demo' };
-  const s = { status: { targets: [{ ref: { ...ref, name: 'other' }, preBackupActions: ['X'] }, { ref, preBackupActions: ['InitializeBackendRepository'] }] } };
+  const ref = {
+    apiVersion: 'appcatalog.appscode.com/v1alpha1',
+    kind: 'AppBinding',
+    name: 'vault',
+    namespace: 'demo',
+  };
+  const s = {
+    status: {
+      targets: [
+        { ref: { ...ref, name: 'other' }, preBackupActions: ['X'] },
+        { ref, preBackupActions: ['InitializeBackendRepository'] },
+      ],
+    },
+  };
   assert.deepEqual(preBackupActionsFor(s, ref), ['InitializeBackendRepository']);
   assert.deepEqual(preBackupActionsFor(s, { ...ref, namespace: 'x' }), []);
 });
 
 test('key names with and without prefix', () => {
-  assert.deepEqual(keyNames('k8s.c.demo.vault', 2), ['k8s.c.demo.vault-root-token', 'k8s.c.demo.vault-unseal-key-0', 'k8s.c.demo.vault-unseal-key-1']);
+  assert.deepEqual(keyNames('k8s.c.demo.vault', 2), [
+    'k8s.c.demo.vault-root-token',
+    'k8s.c.demo.vault-unseal-key-0',
+    'k8s.c.demo.vault-unseal-key-1',
+  ]);
   assert.deepEqual(keyNames('', 1), ['root-token', 'unseal-key-0']);
 });
 
 test('leader candidates: api_addr, then the Go addon rewrite of the cluster address', () => {
   assert.deepEqual(
-    leaderCandidates({ isSelf: false, leaderAddress: 'https://vault-0.vault-internal:8200', leaderClusterAddress: 'https://vault-0.vault-internal:8201' }, 'https://vault.demo.svc:8200', 'demo'),
+    leaderCandidates(
+      {
+        isSelf: false,
+        leaderAddress: 'https://vault-0.vault-internal:8200',
+        leaderClusterAddress: 'https://vault-0.vault-internal:8201',
+      },
+      'https://vault.demo.svc:8200',
+      'demo',
+    ),
     ['https://vault-0.vault-internal:8200', 'https://vault-0.demo.svc:8200'],
   );
-  assert.deepEqual(leaderCandidates({ isSelf: true, leaderAddress: 'http://127.0.0.1:5', leaderClusterAddress: 'https://127.0.0.1:6' }, 'http://127.0.0.1:7', 'demo'), [
-    'http://127.0.0.1:5',
-    'http://127.0.0.1:7',
-  ]);
+  assert.deepEqual(
+    leaderCandidates(
+      { isSelf: true, leaderAddress: 'http://127.0.0.1:5', leaderClusterAddress: 'https://127.0.0.1:6' },
+      'http://127.0.0.1:7',
+      'demo',
+    ),
+    ['http://127.0.0.1:5', 'http://127.0.0.1:7'],
+  );
 });

@@ -36,10 +36,20 @@ test('processing time is M:SS or H:MM:SS, truncated', () => {
 
 test('output.json: success shape, key order and 0777 mode', async () => {
   const stats = snapshotStats({
-    snapshotId: 'abcd1234', path: 'vault-raft.snap', totalBytesProcessed: 2048, dataAdded: 4096,
-    totalDurationSeconds: 1.2, filesNew: 1, filesChanged: 0, filesUnmodified: 0, totalFilesProcessed: 1,
+    snapshotId: 'abcd1234',
+    path: 'vault-raft.snap',
+    totalBytesProcessed: 2048,
+    dataAdded: 4096,
+    totalDurationSeconds: 1.2,
+    filesNew: 1,
+    filesChanged: 0,
+    filesUnmodified: 0,
+    totalFilesProcessed: 1,
   });
-  const out = taskOutput(appBindingRef('vault', 'demo'), hostStats({ hostname: 'host-0', phase: 'Succeeded', duration: '1.5s', snapshots: [stats] }));
+  const out = taskOutput(
+    appBindingRef('vault', 'demo'),
+    hostStats({ hostname: 'host-0', phase: 'Succeeded', duration: '1.5s', snapshots: [stats] }),
+  );
   const dir = join(mkdtempSync(join(tmpdir(), 'out-')), 'output');
   const path = await writeOutput(dir, out);
   const text = readFileSync(path, 'utf8');
@@ -48,7 +58,11 @@ test('output.json: success shape, key order and 0777 mode', async () => {
   const parsed = JSON.parse(text);
   assert.deepEqual(Object.keys(parsed.targetStatus.stats[0]), ['hostname', 'phase', 'snapshots', 'duration']);
   assert.deepEqual(parsed.targetStatus.stats[0].snapshots[0], {
-    name: 'abcd1234', path: 'vault-raft.snap', totalSize: '2.000 KiB', uploaded: '4.000 KiB', processingTime: '0:01',
+    name: 'abcd1234',
+    path: 'vault-raft.snap',
+    totalSize: '2.000 KiB',
+    uploaded: '4.000 KiB',
+    processingTime: '0:01',
     fileStats: { totalFiles: 1, newFiles: 1, modifiedFiles: 0, unmodifiedFiles: 0 },
   });
 });
