@@ -36,7 +36,7 @@ bench: install tools
 	npm run bench
 
 bench-tiny: install tools
-	BENCH_SIZES=8MiB BENCH_RUNS=1 npm run bench
+	BENCH_SIZES=8MiB BENCH_RUNS=1 BENCH_RESTIC=0.18 npm run bench
 
 demo: install tools
 	npm run demo

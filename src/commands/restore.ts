@@ -6,7 +6,7 @@ import type { Logger } from '../log.ts';
 import { keyNames } from '../keys/names.ts';
 import type { KeyValue } from '../keys/store.ts';
 import { appBindingRef } from '../output/output.ts';
-import { dumpArgs, snapshotsArgs } from '../restic/args.ts';
+import { dumpArgs, snapshotsArgs, unlockStaleArgs } from '../restic/args.ts';
 import { parseSnapshots } from '../restic/json.ts';
 import { HoldBackVerified } from '../restore/hold-back.ts';
 import { inferOldPrefix, readBackupKeys } from '../restore/backup-keys.ts';
@@ -73,12 +73,17 @@ export async function runRestore(
     try {
       await uploadSnapshot(vault, active, gate, config.force, signal);
     } catch (err) {
+      // Stop restic first and keep draining its stdout, so it exits through its own cleanup (a restic
+      // killed by SIGPIPE leaves its lock behind); then clear locks of dead local processes only.
+      dump.stdout.unpipe(gate);
       dump.kill();
-      // The first cause wins: a failed dump or verification explains the aborted upload.
+      dump.stdout.resume();
       const cause = await dump.done.then(
         () => gate.errored ?? err,
         (e: unknown) => e,
       );
+      await restic.run(unlockStaleArgs(restic.common)).catch(() => undefined);
+      // The first cause wins: a failed dump or verification explains the aborted upload.
       throw cause instanceof Error ? cause : err;
     } finally {
       progress.finish();

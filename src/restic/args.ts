@@ -88,6 +88,11 @@ export function catLockArgs(id: string, common: string[]): string[] {
   return ['cat', 'lock', id, '--no-lock', ...common];
 }
 
+// Plain unlock: removes only stale locks (older than 30 min, or of a dead process on this host).
+export function unlockStaleArgs(common: string[]): string[] {
+  return ['unlock', ...common];
+}
+
 export function unlockAllArgs(common: string[]): string[] {
   return ['unlock', '--remove-all', ...common];
 }
