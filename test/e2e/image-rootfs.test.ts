@@ -11,14 +11,18 @@ import { startWorld, type World } from '../helpers/world.ts';
 import { assertNoSecretsLeaked, assertSucceededOutput } from '../helpers/assertions.ts';
 
 const haveTools = existsSync(join(TOOLS, 'restic-0.18'));
-if (!haveTools && process.env['CI'] === 'true') throw new Error('restic 0.18 missing: run scripts/setup-tools.sh');
+if (!haveTools && process.env['CI'] === 'true')
+  throw new Error('restic 0.18 missing: run scripts/setup-tools.sh');
 
 describe('the image runtime layout, read-only', { skip: !haveTools && 'restic 0.18 not installed' }, () => {
   let w: World;
   let rootfs: string;
   before(async () => {
     rootfs = join(mkdtempSync(join(tmpdir(), 'rootfs-')), 'image');
-    execFileSync('bash', [join(REPO_ROOT, 'scripts', 'image-rootfs.sh'), rootfs], { cwd: REPO_ROOT, stdio: 'ignore' });
+    execFileSync('bash', [join(REPO_ROOT, 'scripts', 'image-rootfs.sh'), rootfs], {
+      cwd: REPO_ROOT,
+      stdio: 'ignore',
+    });
     const binDir = join(rootfs, 'usr', 'local', 'bin');
     w = await startWorld({ restic: { label: '0.18 (image)', binDir, bin: join(binDir, 'restic') } });
   });
