@@ -69,6 +69,6 @@ export function snapshots(
   extraEnv: Record<string, string> = {},
 ): SnapshotRow[] {
   return JSON.parse(
-    restic(v, repository, ['snapshots', '--json', '--no-cache'], extraEnv).toString('utf8'),
+    restic(v, repository, ['snapshots', '--json', '--no-cache', '--no-lock'], extraEnv).toString('utf8'),
   ) as SnapshotRow[];
 }
