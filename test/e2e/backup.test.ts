@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent, request } from 'undici';
 import { restic, resticVersions, snapshots } from '../helpers/restic.ts';
+import { runCli } from '../helpers/run-cli.ts';
 import { BACKUP_TOKEN_POLICY, startWorld, type World } from '../helpers/world.ts';
 import { assertFailedOutput, assertNoSecretsLeaked, assertSucceededOutput } from '../helpers/assertions.ts';
 
@@ -46,7 +47,16 @@ for (const v of resticVersions()) {
       after(() => w.close());
 
       test('stores the verified snapshot and every key as its own object; output.json for update-status', async () => {
+        // Someone else writes the BackupSession status first, twice: the condition write must retry on 409.
+        w.kube.conflictNextStatusWrites(2);
         const run = await w.backup();
+        const statusWrites = w.kube
+          .requests()
+          .filter((r) => r.method === 'PUT' && r.path.endsWith('/backupsessions/vault-backup-1/status'));
+        assert.deepEqual(
+          statusWrites.map((r) => r.status),
+          [409, 409, 200],
+        );
         assert.equal(run.code, 0, run.stderr.slice(-3000));
         const snaps = assertSucceededOutput(w, w.vault.unsealKeys.length + 2);
         assert.equal(snaps.at(-1)?.['path'], 'vault-raft.snap');
@@ -249,6 +259,18 @@ if (v0 !== undefined) {
       assert.equal(gets.at(-1)?.node, 2);
       assert.equal(gets.at(-1)?.status, 200);
       before0 = snapshots(v0, w.repository).length;
+    });
+
+    test('a usage error exits 2 and still reports through output.json', async () => {
+      const run = await runCli(
+        ['backup-vault', `--output-dir=${w.outputDir}`, '--provider=', '--appbinding=vault'],
+        { env: { KUBECONFIG: w.kubeconfig } },
+      );
+      assert.equal(run.code, 2);
+      assert.match(run.stderr, /--provider is required; --storage-secret-name is required/);
+      const host = w.output().targetStatus.stats[0] ?? {};
+      assert.equal(host['phase'], 'Failed');
+      assert.match(String(host['error']), /invalid arguments/);
     });
 
     test('without --output-dir a failure exits 1', async () => {
