@@ -22,6 +22,8 @@ import { openSnapshot } from '../vault/snapshot.ts';
 import { connectKube, keyStoreFor, openRestic, openVault } from './prepare.ts';
 import type { CommandResult } from './result.ts';
 
+const KEY_CONCURRENCY = 3;
+
 export async function runBackup(
   config: BackupConfig,
   log: Logger,
@@ -98,12 +100,26 @@ async function storeRun(
   const tag = runTag(randomUUID());
   const keysAbort = new AbortController();
   const keySignal = AbortSignal.any([signal, keysAbort.signal]);
+  // A few at a time: each restic start costs a key derivation, and the Raft stream runs alongside.
   const keysTask = (async () => {
-    const out: StoredObjectStats[] = [];
-    for (const k of keys)
-      out.push(
-        await storeValue(restic, { filename: k.name, host, tags: [tag, KEY_OBJECT_TAG] }, k.value, keySignal),
-      );
+    const out: StoredObjectStats[] = new Array<StoredObjectStats>(keys.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (let i = next++; i < keys.length; i = next++) {
+        const k = keys[i];
+        if (k === undefined) continue;
+        out[i] = await storeValue(
+          restic,
+          { filename: k.name, host, tags: [tag, KEY_OBJECT_TAG] },
+          k.value,
+          keySignal,
+        );
+      }
+    };
+    const workers = Array.from({ length: KEY_CONCURRENCY }, worker);
+    const settled = await Promise.allSettled(workers);
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
     return out;
   })();
   keysTask.catch(() => undefined);
