@@ -1,5 +1,7 @@
 // Process-wide list of secret values seen this run (token, keys, restic credentials), so that any text
 // leaving the process — error messages in output.json, stderr — can be scrubbed as a last line of defence.
+import { makeValueReplacer } from './restic/scrub.ts';
+
 const known = new Set<string>();
 
 export function registerSecret(value: string | Buffer): void {
@@ -8,7 +10,5 @@ export function registerSecret(value: string | Buffer): void {
 }
 
 export function scrubSecrets(text: string): string {
-  let out = text;
-  for (const v of [...known].sort((a, b) => b.length - a.length)) out = out.split(v).join('[redacted]');
-  return out;
+  return makeValueReplacer(known)(text);
 }

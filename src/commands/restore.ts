@@ -65,9 +65,8 @@ export async function runRestore(
 
     const indexBefore = await raftIndex(vault, active, signal);
     const dump = restic.spawnWithStdout(dumpArgs(chosen.snapshot.id, chosen.raftPath, restic.common));
-    const gate = new HoldBackVerified(dump.done);
     const progress = startProgress(log, 'restore upload');
-    gate.on('data', () => progress.update(gate.bytes));
+    const gate = new HoldBackVerified(dump.done, (n) => progress.update(n));
     dump.stdout.on('error', (err) => gate.destroy(err));
     dump.stdout.pipe(gate);
     try {

@@ -27,7 +27,7 @@ export async function readBackupKeys(
       continue;
     }
     const raw = Buffer.from(
-      await dumpBuffered(restic, located.id, located.path, signal).catch(() => ''),
+      await restic.run(dumpArgs(located.id, located.path, restic.common), signal).catch(() => ''),
       'utf8',
     );
     const value = chosen.layout === 'go-addon' ? decodeJsonString(raw, name) : raw;
@@ -64,15 +64,6 @@ export function inferOldPrefix(all: SnapshotInfo[], chosen: Chosen): string | un
       .filter((p): p is string => p !== undefined),
   );
   return prefixes.size === 1 ? [...prefixes][0] : undefined;
-}
-
-async function dumpBuffered(
-  restic: ResticSession,
-  id: string,
-  path: string,
-  signal?: AbortSignal,
-): Promise<string> {
-  return restic.run(dumpArgs(id, path, restic.common), signal);
 }
 
 function decodeJsonString(raw: Buffer, name: string): Buffer {

@@ -7,19 +7,22 @@ import { ArchiveVerifier, type ArchiveFacts } from '../vault/archive-check.ts';
 export class HoldBackVerified extends Transform {
   private readonly verifier = new ArchiveVerifier();
   private readonly producerDone: Promise<unknown>;
+  private readonly onBytes: (total: number) => void;
   private held: Buffer | undefined;
   facts: ArchiveFacts | undefined;
   bytes = 0;
 
-  constructor(producerDone: Promise<unknown>) {
+  constructor(producerDone: Promise<unknown>, onBytes: (total: number) => void = () => undefined) {
     super({ highWaterMark: 1 << 20 });
     this.producerDone = producerDone;
+    this.onBytes = onBytes;
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.verifier.write(chunk).then(
       () => {
         this.bytes += chunk.length;
+        this.onBytes(this.bytes);
         if (this.held !== undefined) this.push(this.held);
         this.held = chunk;
         cb();
