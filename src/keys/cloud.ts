@@ -2,7 +2,7 @@
 // credential secret (undefined = use the pod's ambient credentials), and the environment for endpoint
 // overrides. Credentials go to the SDK client only, never into process.env (restic inherits that).
 import { TaskError } from '../errors.ts';
-import type { KeyStore } from './store.ts';
+import type { CheckedKeyStore } from './store.ts';
 
 export interface CloudStoreOptions {
   // AppBinding namespace, for error messages.
@@ -12,12 +12,9 @@ export interface CloudStoreOptions {
   env: NodeJS.ProcessEnv;
 }
 
-// A cloud store also proves, before a force restore touches Vault, that it can use its credentials.
-export interface CloudKeyStore extends KeyStore {
-  // Authenticates and reads the named keys (missing ones are fine); KMS modes also encrypt a probe.
-  checkAccess(names: readonly string[]): Promise<void>;
-  close?(): Promise<void>;
-}
+// checkAccess: authenticates and reads the named keys (missing ones are fine); KMS modes also
+// encrypt a probe. Nothing is changed.
+export type CloudKeyStore = CheckedKeyStore;
 
 export const specString = (spec: Record<string, unknown>, field: string): string => {
   const v = spec[field];

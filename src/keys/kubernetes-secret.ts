@@ -3,9 +3,9 @@ import { TaskError } from '../errors.ts';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { isNotFound, kubeCall, type KubeClients } from '../kube/client.ts';
 import { readSecret, type SecretBytes } from '../kube/secrets.ts';
-import type { KeyStore } from './store.ts';
+import type { CheckedKeyStore } from './store.ts';
 
-export class KubernetesSecretStore implements KeyStore {
+export class KubernetesSecretStore implements CheckedKeyStore {
   readonly description: string;
   private readonly k: KubeClients;
   private readonly namespace: string;
@@ -31,6 +31,15 @@ export class KubernetesSecretStore implements KeyStore {
       }
     }
     return this.cache[key];
+  }
+
+  // A missing Secret is fine: set() creates it.
+  async checkAccess(): Promise<void> {
+    try {
+      await this.get('');
+    } catch (err) {
+      if (!(err instanceof TaskError && err.code === 'keys')) throw err;
+    }
   }
 
   // Create-or-patch, keeping the Secret's other keys (as the unsealer and the Go addon do).

@@ -1,12 +1,19 @@
 import { TaskError } from '../errors.ts';
 import { registerSecret } from '../secrets.ts';
 
-// The small interface every unsealer store implements (kubernetesSecret here; cloud modes later).
+// The small interface every unsealer store implements (kubernetesSecret and the three cloud modes).
 export interface KeyStore {
   // Human name for errors, e.g. `kubernetesSecret demo/vault-keys`.
   readonly description: string;
   get(name: string): Promise<Buffer | undefined>;
   set(name: string, value: Buffer): Promise<void>;
+}
+
+// A store that can prove, before a force restore touches Vault, that it can use its credentials.
+export interface CheckedKeyStore extends KeyStore {
+  // Authenticates and reads the named keys (missing ones are fine), changing nothing.
+  checkAccess(names: readonly string[]): Promise<void>;
+  close?(): Promise<void>;
 }
 
 export interface KeyValue {

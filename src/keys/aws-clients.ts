@@ -1,0 +1,84 @@
+// Client settings for the awsKmsSsm store, derived only from the AppBinding spec, the credential
+// secret and the given environment: nothing is read from or written to process.env by us.
+import { TaskError } from '../errors.ts';
+import { registerSecret } from '../secrets.ts';
+import { specString } from './cloud.ts';
+
+export interface AwsStaticCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+// What both SDK clients share; the endpoint differs per service.
+export interface AwsCommonConfig {
+  region?: string;
+  credentials?: AwsStaticCredentials;
+  maxAttempts: number;
+  requestHandler: { connectionTimeout: number; requestTimeout: number };
+  ignoreConfiguredEndpointUrls: true;
+}
+
+export interface AwsClientSettings {
+  common: AwsCommonConfig;
+  kmsEndpoint: string | undefined;
+  ssmEndpoint: string | undefined;
+}
+
+const MODE = 'awsKmsSsm';
+
+// KubeVault's `endpoint` is documented as a KMS VPC endpoint, often written as a bare host name.
+function endpointUrl(value: string, origin: string): string {
+  const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `https://${value}`;
+  try {
+    return new URL(url).toString();
+  } catch {
+    throw new TaskError('config', `unsealer mode ${MODE}: ${origin} is not a valid URL`);
+  }
+}
+
+// The access/secret key pair from the credential secret. Values are trimmed because secrets are
+// often made with `echo` and a trailing newline would only fail later as a bad signature.
+function staticCredentials(data: Record<string, Buffer>): AwsStaticCredentials {
+  const read = (key: string): string => data[key]?.toString('utf8').trim() ?? '';
+  const accessKeyId = read('access_key');
+  const secretAccessKey = read('secret_key');
+  const missing = [accessKeyId === '' && 'access_key', secretAccessKey === '' && 'secret_key'].filter(
+    (k): k is string => k !== false,
+  );
+  if (missing.length > 0) {
+    throw new TaskError('config', `unsealer mode ${MODE}: credential secret has no ${missing.join(', ')}`);
+  }
+  registerSecret(secretAccessKey);
+  return { accessKeyId, secretAccessKey };
+}
+
+// Endpoints follow the SDK's own precedence (service-specific env, then AWS_ENDPOINT_URL), but are
+// read from the given env and passed explicitly; spec.endpoint wins for KMS as KubeVault documents it.
+export function awsClientSettings(
+  spec: Record<string, unknown>,
+  credentials: Record<string, Buffer> | undefined,
+  env: NodeJS.ProcessEnv,
+): AwsClientSettings {
+  const fromEnv = (name: string): string | undefined => {
+    const own = env[name] ?? '';
+    const generic = env['AWS_ENDPOINT_URL'] ?? '';
+    if (own !== '') return endpointUrl(own, name);
+    return generic === '' ? undefined : endpointUrl(generic, 'AWS_ENDPOINT_URL');
+  };
+  const specEndpoint = specString(spec, 'endpoint');
+  const region = specString(spec, 'region') || env['AWS_REGION'] || undefined;
+  return {
+    common: {
+      ...(region === undefined ? {} : { region }),
+      ...(credentials === undefined ? {} : { credentials: staticCredentials(credentials) }),
+      // Fail fast: auth errors are never retried by the SDK, and a dead endpoint costs at most
+      // three attempts of a bounded time each.
+      maxAttempts: 3,
+      requestHandler: { connectionTimeout: 10_000, requestTimeout: 30_000 },
+      ignoreConfiguredEndpointUrls: true,
+    },
+    kmsEndpoint:
+      specEndpoint !== '' ? endpointUrl(specEndpoint, 'endpoint') : fromEnv('AWS_ENDPOINT_URL_KMS'),
+    ssmEndpoint: fromEnv('AWS_ENDPOINT_URL_SSM'),
+  };
+}
