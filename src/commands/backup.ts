@@ -37,7 +37,8 @@ export async function runBackup(
     await prepareRepository(kube, restic, config, log, signal);
     const { target, vault } = await openVault(kube, config, log);
     cleanup.push(() => vault.close());
-    const store = keyStoreFor(kube, target);
+    const store = await keyStoreFor(kube, target);
+    cleanup.push(async () => store.close?.());
     await waitForUnsealed(vault, target.url, config.waitTimeoutMs, log, signal);
     const active = await findActiveNode(vault, target.url, target.namespace, log, signal);
     await requireCapability(vault, active, SNAPSHOT_PATH, 'read', signal);

@@ -3,12 +3,13 @@
 import type { Config } from '../config/config.ts';
 import { TaskError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { kubeClients, loadKubeConfig, type KubeClients } from '../kube/client.ts';
+import { isNotFound, kubeClients, loadKubeConfig, type KubeClients } from '../kube/client.ts';
 import { readAppBinding, requireRaftTarget, type VaultTarget } from '../kube/appbinding.ts';
 import { readSecret } from '../kube/secrets.ts';
 import { applySecretTransforms } from '../kube/transforms.ts';
 import { KubernetesSecretStore } from '../keys/kubernetes-secret.ts';
-import type { KeyStore } from '../keys/store.ts';
+import type { CheckedKeyStore } from '../keys/store.ts';
+import { credentialSecretName, type CloudStoreOptions } from '../keys/cloud.ts';
 import { openResticSession, type ResticSession } from '../restic/session.ts';
 import { VaultClient } from '../vault/client.ts';
 import { registerSecret } from '../secrets.ts';
@@ -56,8 +57,9 @@ export async function openVault(
   return { target, vault: new VaultClient(token, target.tls, config.vaultClientTimeoutMs) };
 }
 
-// The unsealer store of the target cluster; cloud modes are reported as not supported yet.
-export function keyStoreFor(kube: KubeClients, target: VaultTarget): KeyStore {
+// The unsealer store of the target cluster. Cloud SDKs are loaded only for their own mode: together
+// they weigh more than the rest of the task.
+export async function keyStoreFor(kube: KubeClients, target: VaultTarget): Promise<CheckedKeyStore> {
   const mode = target.unsealerMode;
   if (mode === undefined) {
     throw new TaskError(
@@ -65,11 +67,49 @@ export function keyStoreFor(kube: KubeClients, target: VaultTarget): KeyStore {
       `AppBinding ${target.namespace}/${target.name} has no parameters.unsealer.mode`,
     );
   }
-  if (mode.kind !== 'kubernetesSecret') {
-    throw new TaskError(
-      'config',
-      `unsealer mode ${mode.kind} is not supported by this version; only kubernetesSecret is`,
-    );
+  if (mode.kind === 'kubernetesSecret') {
+    return new KubernetesSecretStore(kube, target.namespace, mode.secretName);
   }
-  return new KubernetesSecretStore(kube, target.namespace, mode.secretName);
+  const opts: CloudStoreOptions = {
+    namespace: target.namespace,
+    spec: mode.spec,
+    credentials: await readCredentials(kube, target.namespace, mode.kind, mode.spec),
+    env: process.env,
+  };
+  switch (mode.kind) {
+    case 'awsKmsSsm':
+      return (await import('../keys/aws-kms-ssm.ts')).openAwsKmsSsmStore(opts);
+    case 'googleKmsGcs':
+      return (await import('../keys/google-kms-gcs.ts')).openGoogleKmsGcsStore(opts);
+    case 'azureKeyVault':
+      return (await import('../keys/azure-key-vault.ts')).openAzureKeyVaultStore(opts);
+  }
+}
+
+// The credential secret lives in the AppBinding namespace; without one the SDK's ambient credentials
+// (IRSA, workload identity, managed identity) are used.
+async function readCredentials(
+  kube: KubeClients,
+  namespace: string,
+  mode: string,
+  spec: Record<string, unknown>,
+): Promise<Record<string, Buffer> | undefined> {
+  const name = credentialSecretName(spec);
+  if (name === undefined) return undefined;
+  try {
+    const data = await readSecret(kube, namespace, name);
+    Object.values(data).forEach(registerSecret);
+    return data;
+  } catch (err) {
+    if (isNotFound(err)) {
+      throw new TaskError(
+        'config',
+        `unsealer mode ${mode}: credential secret ${namespace}/${name} does not exist`,
+        {
+          cause: err,
+        },
+      );
+    }
+    throw err;
+  }
 }

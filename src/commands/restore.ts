@@ -44,7 +44,8 @@ export async function runRestore(
 
     const { target, vault } = await openVault(kube, config, log);
     cleanup.push(() => vault.close());
-    const store = config.force ? keyStoreFor(kube, target) : undefined;
+    const store = config.force ? await keyStoreFor(kube, target) : undefined;
+    if (store !== undefined) cleanup.push(async () => store.close?.());
     await waitForUnsealed(vault, target.url, config.waitTimeoutMs, log, signal);
     const active = await findActiveNode(vault, target.url, target.namespace, log, signal);
     await requireCapability(
@@ -61,6 +62,13 @@ export async function runRestore(
         config.oldKeyPrefix !== '' ? config.oldKeyPrefix : (inferOldPrefix(all, chosen) ?? config.keyPrefix);
       oldKeys = await readBackupKeys(restic, all, chosen, oldPrefix, target.secretShares, signal);
       log.info({ oldPrefix, keys: oldKeys.length }, "read the old cluster's keys from the backup");
+    }
+
+    // The keys move after Vault accepts the snapshot: prove the store takes our credentials first.
+    const newNames = keyNames(config.keyPrefix, target.secretShares);
+    if (store !== undefined) {
+      await store.checkAccess(newNames);
+      log.info({ store: store.description }, 'the unsealer store accepts our credentials');
     }
 
     const indexBefore = await raftIndex(vault, active, signal);
@@ -90,7 +98,6 @@ export async function runRestore(
     log.info({ bytes: gate.bytes, ...gate.facts }, 'Vault accepted the snapshot');
 
     if (config.force && store !== undefined) {
-      const newNames = keyNames(config.keyPrefix, target.secretShares);
       for (const [i, kv] of oldKeys.entries()) await store.set(newNames[i] ?? '', kv.value);
       log.info(
         { store: store.description, keys: newNames },

@@ -6,41 +6,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { Agent, request } from 'undici';
 import { restic, resticVersions, snapshots, TEST_PASSWORD } from '../helpers/restic.ts';
 import { NS, startWorld, type World } from '../helpers/world.ts';
-import { assertNoSecretsLeaked } from '../helpers/assertions.ts';
-import type { CliRun } from '../helpers/run-cli.ts';
-
-function assertRestoreOutput(w: World, run: CliRun, phase: 'Succeeded' | 'Failed', error?: RegExp): void {
-  assert.equal(run.code, 0, run.stderr.slice(-3000));
-  const out = w.output();
-  const host = out.targetStatus.stats[0] ?? {};
-  assert.equal(host['phase'], phase, String(host['error']));
-  const hostArg = run.args.find((a) => a.startsWith('--hostname='))?.slice('--hostname='.length) ?? '';
-  if (hostArg === '') assert.equal('hostname' in host, false, 'empty HOSTNAME is omitted');
-  else assert.equal(host['hostname'], hostArg);
-  assert.match(String(host['duration']), /^(\d+h)?(\d+m)?\d+(\.\d+)?(s|ms)$/);
-  assert.equal(out.targetStatus.ref['name'] !== undefined, true);
-  if (error) assert.match(String(host['error']), error);
-}
-
-async function unseal(url: string, caPem: string, keys: string[]): Promise<boolean> {
-  const agent = new Agent({ connect: { ca: caPem } });
-  let sealed = true;
-  for (const key of keys) {
-    const r = await request(`${url}/v1/sys/unseal`, {
-      dispatcher: agent,
-      method: 'PUT',
-      body: JSON.stringify({ key }),
-    });
-    const body = (await r.body.json()) as { sealed?: boolean };
-    sealed = body.sealed !== false;
-    if (!sealed) break;
-  }
-  await agent.close();
-  return !sealed;
-}
+import { assertNoSecretsLeaked, assertRestoreOutput } from '../helpers/assertions.ts';
+import { unseal } from '../helpers/vault-unseal.ts';
 
 for (const v of resticVersions()) {
   describe(`restore-vault, restic ${v.label}`, () => {

@@ -42,6 +42,24 @@ export function assertFailedOutput(w: World, run: CliRun, pattern: RegExp, befor
   assert.equal(snapshots(w.v, w.repository).length, before, 'no object of the failed run may remain');
 }
 
+export function assertRestoreOutput(
+  w: World,
+  run: CliRun,
+  phase: 'Succeeded' | 'Failed',
+  error?: RegExp,
+): void {
+  assert.equal(run.code, 0, run.stderr.slice(-3000));
+  const out = w.output();
+  const host = out.targetStatus.stats[0] ?? {};
+  assert.equal(host['phase'], phase, String(host['error']));
+  const hostArg = run.args.find((a) => a.startsWith('--hostname='))?.slice('--hostname='.length) ?? '';
+  if (hostArg === '') assert.equal('hostname' in host, false, 'empty HOSTNAME is omitted');
+  else assert.equal(host['hostname'], hostArg);
+  assert.match(String(host['duration']), /^(\d+h)?(\d+m)?\d+(\.\d+)?(s|ms)$/);
+  assert.equal(out.targetStatus.ref['name'] !== undefined, true);
+  if (error) assert.match(String(host['error']), error);
+}
+
 // Scans logs, stdout, child argv, output.json and every file under the scratch dir for secret values.
 export function assertNoSecretsLeaked(w: World, run: CliRun, extraSecrets: string[] = []): void {
   const secrets = [...w.secretValues(), ...extraSecrets].filter((s) => s.length >= 4);

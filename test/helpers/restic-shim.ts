@@ -8,16 +8,20 @@ export interface ResticShim {
   binDir: string;
   argvLog: string;
   calls(): string[][];
+  // The environment of every restic start, concatenated (for secret scans).
+  environments(): string;
 }
 
 export function makeResticShim(realBin: string): ResticShim {
   const binDir = mkdtempSync(join(tmpdir(), 'restic-shim-'));
   const argvLog = join(binDir, 'argv.log');
+  const envLog = join(binDir, 'env.log');
   writeFileSync(
     join(binDir, 'restic'),
     [
       '#!/bin/sh',
       `{ for a in "$@"; do printf '%s\\037' "$a"; done; printf '\\n'; } >> '${argvLog}'`,
+      `env >> '${envLog}'`,
       // Fault injection: act as a restic whose backend fails after reading N bytes of the Raft object.
       'if [ -n "$RESTIC_SHIM_FAIL_RAFT_AFTER" ] && [ "$1" = backup ] && [ "$4" = vault-raft.snap ]; then',
       '  head -c "$RESTIC_SHIM_FAIL_RAFT_AFTER" > /dev/null; echo "Fatal: simulated backend failure" >&2; exit 1',
@@ -41,5 +45,6 @@ export function makeResticShim(realBin: string): ResticShim {
             .filter((l) => l !== '')
             .map((l) => l.split('\x1f').filter((a) => a !== ''))
         : [],
+    environments: () => (existsSync(envLog) ? readFileSync(envLog, 'utf8') : ''),
   };
 }

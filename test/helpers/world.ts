@@ -8,6 +8,7 @@ import { load as loadYaml } from 'js-yaml';
 import { startKubeEmulator, type KubeEmulator } from '../emulators/kube/index.ts';
 import { appBinding, backupSession, secret, storageSecret } from '../emulators/kube/fixtures.ts';
 import { startVaultCluster, type VaultCluster, type VaultClusterOptions } from '../emulators/vault/index.ts';
+import type { CloudKeyFixture } from '../emulators/cloud/fixture.ts';
 import { makeTestPki, type TestPki } from './certs.ts';
 import { expandStash } from './expand.ts';
 import { UPSTREAM_CATALOG } from './paths.ts';
@@ -36,6 +37,8 @@ export interface WorldOptions {
   tokenPolicy?: Record<string, string[]>;
   keyPrefix?: string;
   appBindingName?: string;
+  // Keep the unseal keys in this cloud store emulator instead of a Kubernetes Secret.
+  unsealer?: CloudKeyFixture;
 }
 
 export interface World {
@@ -106,7 +109,9 @@ export async function startWorld(o: WorldOptions): Promise<World> {
   kube.put(secret({ name: 'vault-backup-token', namespace: NS, data: { token: backupToken } }));
   const keys: Record<string, string> = { [`${keyPrefix}-root-token`]: vault.rootToken };
   vault.unsealKeys.forEach((k, i) => (keys[`${keyPrefix}-unseal-key-${i}`] = k));
-  kube.put(secret({ name: 'vault-keys', namespace: NS, data: keys }));
+  const cloud = o.unsealer;
+  if (cloud === undefined) kube.put(secret({ name: 'vault-keys', namespace: NS, data: keys }));
+  else await seedCloud(kube, cloud, keys);
   kube.put(
     appBinding({
       name: appBindingName,
@@ -115,6 +120,7 @@ export async function startWorld(o: WorldOptions): Promise<World> {
       caBundlePem: pki.caPem,
       backupTokenSecret: 'vault-backup-token',
       keysSecret: 'vault-keys',
+      unsealerMode: cloud?.mode,
       secretShares: vault.unsealKeys.length,
       secretThreshold: vault.threshold,
       keyPrefix,
@@ -163,7 +169,7 @@ export async function startWorld(o: WorldOptions): Promise<World> {
       expandStash(a, vars(extra)).replace(/^--scratch-dir=.*$/, `--scratch-dir=${scratch}`),
     );
   };
-  const env = { KUBECONFIG: kubeconfig, LOG_LEVEL: 'debug' };
+  const env = { KUBECONFIG: kubeconfig, LOG_LEVEL: 'debug', ...cloud?.env };
   const world: World = {
     kube,
     vault,
@@ -202,7 +208,8 @@ export async function startWorld(o: WorldOptions): Promise<World> {
       kube.put(secret({ name: `${name}-backup-token`, namespace: NS, data: { token: tok } }));
       const k: Record<string, string> = { [`${prefix}-root-token`]: c.rootToken, other: 'keep-me' };
       c.unsealKeys.forEach((key, i) => (k[`${prefix}-unseal-key-${i}`] = key));
-      kube.put(secret({ name: `${name}-keys`, namespace: NS, data: k }));
+      if (cloud === undefined) kube.put(secret({ name: `${name}-keys`, namespace: NS, data: k }));
+      else await seedCloud(kube, cloud, k);
       kube.put(
         appBinding({
           name,
@@ -211,6 +218,7 @@ export async function startWorld(o: WorldOptions): Promise<World> {
           caBundlePem: pki.caPem,
           backupTokenSecret: `${name}-backup-token`,
           keysSecret: `${name}-keys`,
+          unsealerMode: cloud?.mode,
           secretShares: c.unsealKeys.length,
           secretThreshold: c.threshold,
           keyPrefix: prefix,
@@ -228,6 +236,7 @@ export async function startWorld(o: WorldOptions): Promise<World> {
       ...vault.unsealKeys,
       TEST_PASSWORD,
       ...extra.flatMap((c) => [c.rootToken, ...c.unsealKeys]),
+      ...(cloud?.secretValues() ?? []),
     ],
     newBackupSession,
     close: async () => {
@@ -238,4 +247,19 @@ export async function startWorld(o: WorldOptions): Promise<World> {
     },
   };
   return world;
+}
+
+// The unsealer's own write path: every key into the cloud store, and the credential secret beside it.
+async function seedCloud(
+  kube: KubeEmulator,
+  cloud: CloudKeyFixture,
+  keys: Record<string, string>,
+): Promise<void> {
+  kube.put(secret({ name: credentialSecretOf(cloud), namespace: NS, data: cloud.credentialSecretData }));
+  for (const [name, value] of Object.entries(keys)) await cloud.seed(name, Buffer.from(value, 'utf8'));
+}
+
+export function credentialSecretOf(cloud: CloudKeyFixture): string {
+  const spec = Object.values(cloud.mode)[0] as { credentialSecretRef?: { name?: string } } | undefined;
+  return spec?.credentialSecretRef?.name ?? '';
 }

@@ -41,6 +41,8 @@ export interface AppBindingOptions {
   serverName?: string;
   backupTokenSecret: string;
   keysSecret: string;
+  // A cloud unsealer mode object ({ awsKmsSsm: {...} } etc.) instead of kubernetesSecret.
+  unsealerMode?: Record<string, unknown> | undefined;
   secretShares: number;
   secretThreshold: number;
   keyPrefix: string;
@@ -86,7 +88,7 @@ export function appBinding(o: AppBindingOptions): KubeObject {
       },
     },
     unsealer: {
-      mode: { kubernetesSecret: { secretName: o.keysSecret } },
+      mode: o.unsealerMode ?? { kubernetesSecret: { secretName: o.keysSecret } },
       secretShares: o.secretShares,
       secretThreshold: o.secretThreshold,
     },
