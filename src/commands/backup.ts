@@ -1,6 +1,7 @@
 // backup-vault: the Go addon's flow (stash-contract §5.2) with the snapshot streamed, verified and
 // committed last, the keys stored as separate objects, and nothing left behind on failure.
 import { randomUUID } from 'node:crypto';
+import { allOrAbort, mapLimited } from '../concurrent.ts';
 import type { BackupConfig } from '../config/config.ts';
 import type { Logger } from '../log.ts';
 import { executePreBackupActions, waitForBackendRepository } from '../kube/backup-session.ts';
@@ -34,18 +35,29 @@ export async function runBackup(
   const restic = await openRestic(kube, config, log);
   const cleanup: Array<() => Promise<void>> = [() => restic.close()];
   try {
-    await prepareRepository(kube, restic, config, log, signal);
-    const { target, vault } = await openVault(kube, config, log);
-    cleanup.push(() => vault.close());
-    const store = await keyStoreFor(kube, target);
-    cleanup.push(async () => store.close?.());
-    await waitForUnsealed(vault, target.url, config.waitTimeoutMs, log, signal);
-    const active = await findActiveNode(vault, target.url, target.namespace, log, signal);
-    await requireCapability(vault, active, SNAPSHOT_PATH, 'read', signal);
-    // Keys first: a missing key fails the run before anything is written.
-    const keys = await readKeys(store, keyNames(config.keyPrefix, target.secretShares));
-    log.info({ keys: keys.map((k) => k.name) }, 'read the root token and unseal keys');
-    await ensureNoStaleExclusiveLock(restic, (pod) => podState(kube, config.namespace, pod), log, { signal });
+    // The repository side and the Vault side only read until storeRun: prepare them side by side.
+    const [, { vault, active, keys }] = await allOrAbort(
+      signal,
+      async (sig) => {
+        await prepareRepository(kube, restic, config, log, sig);
+        await ensureNoStaleExclusiveLock(restic, (pod) => podState(kube, config.namespace, pod), log, {
+          signal: sig,
+        });
+      },
+      async (sig) => {
+        const { target, vault } = await openVault(kube, config, log);
+        cleanup.push(() => vault.close());
+        const store = await keyStoreFor(kube, target);
+        cleanup.push(async () => store.close?.());
+        await waitForUnsealed(vault, target.url, config.waitTimeoutMs, log, sig);
+        const active = await findActiveNode(vault, target.url, target.namespace, log, sig);
+        await requireCapability(vault, active, SNAPSHOT_PATH, 'read', sig);
+        // Keys first: a missing key fails the run before anything is written.
+        const keys = await readKeys(store, keyNames(config.keyPrefix, target.secretShares));
+        log.info({ keys: keys.map((k) => k.name) }, 'read the root token and unseal keys');
+        return { vault, active, keys };
+      },
+    );
     const stats = await storeRun(restic, vault, active, keys, hostname, log, signal);
     return {
       hostname,
@@ -102,27 +114,9 @@ async function storeRun(
   const keysAbort = new AbortController();
   const keySignal = AbortSignal.any([signal, keysAbort.signal]);
   // A few at a time: each restic start costs a key derivation, and the Raft stream runs alongside.
-  const keysTask = (async () => {
-    const out: StoredObjectStats[] = new Array<StoredObjectStats>(keys.length);
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      for (let i = next++; i < keys.length; i = next++) {
-        const k = keys[i];
-        if (k === undefined) continue;
-        out[i] = await storeValue(
-          restic,
-          { filename: k.name, host, tags: [tag, KEY_OBJECT_TAG] },
-          k.value,
-          keySignal,
-        );
-      }
-    };
-    const workers = Array.from({ length: KEY_CONCURRENCY }, worker);
-    const settled = await Promise.allSettled(workers);
-    const failed = settled.find((r) => r.status === 'rejected');
-    if (failed !== undefined) throw failed.reason;
-    return out;
-  })();
+  const keysTask = mapLimited(keys, KEY_CONCURRENCY, (k) =>
+    storeValue(restic, { filename: k.name, host, tags: [tag, KEY_OBJECT_TAG] }, k.value, keySignal),
+  );
   keysTask.catch(() => undefined);
   const verifier = new ArchiveVerifier();
   const progress = startProgress(log, 'raft snapshot');

@@ -1,6 +1,7 @@
 // restore-vault: choose the backup, check everything that can be checked before Vault is touched
 // (active node, capability, old keys present), stream `restic dump` into the snapshot upload while
 // verifying it, then move the old cluster's keys under the new prefix (force) and wait for Vault.
+import { allOrAbort } from '../concurrent.ts';
 import type { RestoreConfig } from '../config/config.ts';
 import type { Logger } from '../log.ts';
 import { keyNames } from '../keys/names.ts';
@@ -9,7 +10,7 @@ import { appBindingRef } from '../output/output.ts';
 import { dumpArgs, snapshotsArgs, unlockStaleArgs } from '../restic/args.ts';
 import { parseSnapshots } from '../restic/json.ts';
 import { HoldBackVerified } from '../restore/hold-back.ts';
-import { inferOldPrefix, readBackupKeys } from '../restore/backup-keys.ts';
+import { inferOldPrefix, locateBackupKeys, readBackupKeys, type LocatedKey } from '../restore/backup-keys.ts';
 import { chooseBackup } from '../restore/select.ts';
 import { startProgress } from '../stream/progress.ts';
 import { findActiveNode } from '../vault/active-node.ts';
@@ -29,40 +30,48 @@ export async function runRestore(
   const restic = await openRestic(kube, config, log);
   const cleanup: Array<() => Promise<void>> = [() => restic.close()];
   try {
-    const all = parseSnapshots(await restic.run(snapshotsArgs({}, restic.common), signal));
-    const host = config.sourceHostname !== '' ? config.sourceHostname : config.hostname;
-    const chosen = chooseBackup(all, config.snapshots, host);
-    log.info(
-      {
-        snapshot: chosen.snapshot.shortId,
-        layout: chosen.layout,
-        host: chosen.snapshot.hostname,
-        time: chosen.snapshot.time,
-      },
-      'chose the backup to restore',
-    );
-
-    const { target, vault } = await openVault(kube, config, log);
-    cleanup.push(() => vault.close());
-    const store = config.force ? await keyStoreFor(kube, target) : undefined;
-    if (store !== undefined) cleanup.push(async () => store.close?.());
-    await waitForUnsealed(vault, target.url, config.waitTimeoutMs, log, signal);
-    const active = await findActiveNode(vault, target.url, target.namespace, log, signal);
-    await requireCapability(
-      vault,
-      active,
-      config.force ? SNAPSHOT_FORCE_PATH : SNAPSHOT_PATH,
-      'update',
+    // Choosing the backup and checking Vault only read: do both at once, the first failure stops both.
+    const [{ all, chosen }, { target, vault, store, active }] = await allOrAbort(
       signal,
+      async (sig) => {
+        const all = parseSnapshots(await restic.run(snapshotsArgs({}, restic.common), sig));
+        const host = config.sourceHostname !== '' ? config.sourceHostname : config.hostname;
+        const chosen = chooseBackup(all, config.snapshots, host);
+        const s = chosen.snapshot;
+        log.info(
+          { snapshot: s.shortId, layout: chosen.layout, host: s.hostname, snapshotTime: s.time },
+          'chose the backup to restore',
+        );
+        return { all, chosen };
+      },
+      async (sig) => {
+        const { target, vault } = await openVault(kube, config, log);
+        cleanup.push(() => vault.close());
+        const store = config.force ? await keyStoreFor(kube, target) : undefined;
+        if (store !== undefined) cleanup.push(async () => store.close?.());
+        await waitForUnsealed(vault, target.url, config.waitTimeoutMs, log, sig);
+        const active = await findActiveNode(vault, target.url, target.namespace, log, sig);
+        const path = config.force ? SNAPSHOT_FORCE_PATH : SNAPSHOT_PATH;
+        await requireCapability(vault, active, path, 'update', sig);
+        return { target, vault, store, active };
+      },
     );
 
-    let oldKeys: KeyValue[] = [];
+    let located: LocatedKey[] = [];
     if (config.force) {
       const oldPrefix =
         config.oldKeyPrefix !== '' ? config.oldKeyPrefix : (inferOldPrefix(all, chosen) ?? config.keyPrefix);
-      oldKeys = await readBackupKeys(restic, all, chosen, oldPrefix, target.secretShares, signal);
-      log.info({ oldPrefix, keys: oldKeys.length }, "read the old cluster's keys from the backup");
+      located = locateBackupKeys(all, chosen, oldPrefix, target.secretShares);
+      log.info({ oldPrefix, keys: located.length }, "found the old cluster's keys in the backup");
     }
+    // The keys are read while the snapshot uploads; the upload's last chunk waits for them.
+    const keysAbort = new AbortController();
+    const keysRead = readBackupKeys(restic, chosen, located, AbortSignal.any([signal, keysAbort.signal]));
+    keysRead.catch(() => undefined);
+    cleanup.push(async () => {
+      keysAbort.abort();
+      await keysRead.catch(() => undefined);
+    });
 
     // The keys move after Vault accepts the snapshot: prove the store takes our credentials first.
     const newNames = keyNames(config.keyPrefix, target.secretShares);
@@ -74,7 +83,8 @@ export async function runRestore(
     const indexBefore = await raftIndex(vault, active, signal);
     const dump = restic.spawnWithStdout(dumpArgs(chosen.snapshot.id, chosen.raftPath, restic.common));
     const progress = startProgress(log, 'restore upload');
-    const gate = new HoldBackVerified(dump.done, (n) => progress.update(n));
+    const gate = new HoldBackVerified(Promise.all([dump.done, keysRead]), (n) => progress.update(n));
+    keysRead.catch((err: unknown) => gate.destroy(err instanceof Error ? err : new Error(String(err))));
     dump.stdout.on('error', (err) => gate.destroy(err));
     dump.stdout.pipe(gate);
     try {
@@ -85,16 +95,14 @@ export async function runRestore(
       dump.stdout.unpipe(gate);
       dump.kill();
       dump.stdout.resume();
-      const cause = await dump.done.then(
-        () => gate.errored ?? err,
-        (e: unknown) => e,
-      );
+      await dump.done.catch(() => undefined);
       await restic.run(unlockStaleArgs(restic.common)).catch(() => undefined);
-      // The first cause wins: a failed dump or verification explains the aborted upload.
-      throw cause instanceof Error ? cause : err;
+      // The first cause wins: a failed dump, key read or verification explains the aborted upload.
+      throw gate.errored ?? err;
     } finally {
       progress.finish();
     }
+    const oldKeys: KeyValue[] = await keysRead;
     log.info({ bytes: gate.bytes, ...gate.facts }, 'Vault accepted the snapshot');
 
     if (config.force && store !== undefined) {

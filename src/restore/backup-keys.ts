@@ -1,5 +1,6 @@
 // Reads the old cluster's root token and unseal keys out of the chosen backup, into memory only:
 // our layout keeps each key as its own object of the run; the Go addon kept JSON-quoted files.
+import { mapLimited } from '../concurrent.ts';
 import { TaskError } from '../errors.ts';
 import { keyNames } from '../keys/names.ts';
 import type { KeyValue } from '../keys/store.ts';
@@ -9,41 +10,58 @@ import type { ResticSession } from '../restic/session.ts';
 import { registerSecret } from '../secrets.ts';
 import type { Chosen } from './select.ts';
 
-export async function readBackupKeys(
-  restic: ResticSession,
+const KEY_DUMP_CONCURRENCY = 3;
+
+export interface LocatedKey {
+  name: string;
+  id: string;
+  path: string;
+}
+
+// Where each of the old cluster's keys sits in the backup; fails, naming them, when any is missing.
+export function locateBackupKeys(
   all: SnapshotInfo[],
   chosen: Chosen,
   oldPrefix: string,
   shares: number,
+): LocatedKey[] {
+  const located: LocatedKey[] = [];
+  const missing: string[] = [];
+  for (const name of keyNames(oldPrefix, shares)) {
+    const at = locate(all, chosen, name);
+    if (at === undefined) missing.push(name);
+    else located.push({ name, ...at });
+  }
+  if (missing.length > 0) throw missingKeys(chosen, missing);
+  return located;
+}
+
+// Dumps the located keys, a few restic processes at a time (each start costs a key derivation).
+export async function readBackupKeys(
+  restic: ResticSession,
+  chosen: Chosen,
+  located: LocatedKey[],
   signal?: AbortSignal,
 ): Promise<KeyValue[]> {
-  const names = keyNames(oldPrefix, shares);
-  const out: KeyValue[] = [];
-  const missing: string[] = [];
-  for (const name of names) {
-    const located = locate(all, chosen, name);
-    if (located === undefined) {
-      missing.push(name);
-      continue;
-    }
+  const values = await mapLimited(located, KEY_DUMP_CONCURRENCY, async (k) => {
     const raw = Buffer.from(
-      await restic.run(dumpArgs(located.id, located.path, restic.common), signal).catch(() => ''),
+      await restic.run(dumpArgs(k.id, k.path, restic.common), signal).catch(() => ''),
       'utf8',
     );
-    const value = chosen.layout === 'go-addon' ? decodeJsonString(raw, name) : raw;
-    if (value.length === 0) missing.push(name);
-    else {
-      registerSecret(value);
-      out.push({ name, value });
-    }
-  }
-  if (missing.length > 0) {
-    throw new TaskError(
-      'keys',
-      `the backup ${chosen.snapshot.shortId} has no ${missing.join(', ')} (check --old-key-prefix)`,
-    );
-  }
-  return out;
+    const value = chosen.layout === 'go-addon' ? decodeJsonString(raw, k.name) : raw;
+    if (value.length > 0) registerSecret(value);
+    return value;
+  });
+  const missing = located.filter((_, i) => values[i]?.length === 0).map((k) => k.name);
+  if (missing.length > 0) throw missingKeys(chosen, missing);
+  return located.map((k, i) => ({ name: k.name, value: values[i] ?? Buffer.alloc(0) }));
+}
+
+function missingKeys(chosen: Chosen, missing: string[]): TaskError {
+  return new TaskError(
+    'keys',
+    `the backup ${chosen.snapshot.shortId} has no ${missing.join(', ')} (check --old-key-prefix)`,
+  );
 }
 
 function locate(all: SnapshotInfo[], chosen: Chosen, name: string): { id: string; path: string } | undefined {

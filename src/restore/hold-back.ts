@@ -15,6 +15,8 @@ export class HoldBackVerified extends Transform {
   constructor(producerDone: Promise<unknown>, onBytes: (total: number) => void = () => undefined) {
     super({ highWaterMark: 1 << 20 });
     this.producerDone = producerDone;
+    // Awaited in _flush; an upload that fails earlier never gets there.
+    producerDone.catch(() => undefined);
     this.onBytes = onBytes;
   }
 
