@@ -4,10 +4,13 @@
 // most MAX_INSPECT_LAG bytes behind); stdin is ended only after every inspection, `verify()` and
 // `beforeCommit()` succeeded; on any failure restic is killed and awaited first, and only then is its
 // stdin torn down.
-import type { Readable } from 'node:stream';
+import { once } from 'node:events';
+import type { Readable, Writable } from 'node:stream';
 import type { ResticChild } from './session.ts';
 import { parseBackupSummary, type BackupSummary } from './json.ts';
 import { CancelledError } from '../errors.ts';
+import { BATCH_SIZE, coalesce } from '../stream/batches.ts';
+import { InspectionQueue } from '../stream/inspection-queue.ts';
 
 // Enough for the verifier to run on the other core while restic works, little enough to stay small.
 const MAX_INSPECT_LAG = 8 << 20;
@@ -34,85 +37,55 @@ export async function streamIntoRestic(
   hooks: StreamHooks = {},
 ): Promise<StreamResult> {
   let bytes = 0;
-  // restic dying early (bad repo, lock) must surface as its own error, not as EPIPE on our side.
-  let resticExit: unknown;
-  const exited = child.done.then(
-    () => new Error('restic exited before its input ended'),
-    (err: unknown) => err,
+  // Stops the waits below when restic dies early (bad repo, lock: its own error, not our EPIPE) or the
+  // task is cancelled. One controller for the whole stream: nothing accumulates per chunk.
+  const stop = new AbortController();
+  void child.done.then(
+    () => stop.abort(new Error('restic exited before its input ended')),
+    (err: unknown) => stop.abort(err),
   );
-  void exited.then((e) => (resticExit = e));
-  child.stdin.on('error', () => undefined);
-  const aborted = new Promise<never>((_, reject) => {
-    const onAbort = (): void =>
-      reject(hooks.signal?.reason instanceof Error ? hooks.signal.reason : new CancelledError('SIGTERM'));
-    if (hooks.signal?.aborted) onAbort();
-    hooks.signal?.addEventListener('abort', onAbort, { once: true });
+  const onAbort = (): void =>
+    stop.abort(hooks.signal?.reason instanceof Error ? hooks.signal.reason : new CancelledError('SIGTERM'));
+  if (hooks.signal?.aborted) onAbort();
+  hooks.signal?.addEventListener('abort', onAbort, { once: true });
+  const stopped = new Promise<never>((_, reject) => {
+    stop.signal.addEventListener('abort', () => reject(stop.signal.reason as Error), { once: true });
   });
-  aborted.catch(() => undefined);
-  const guard = <T>(p: Promise<T>): Promise<T> =>
-    Promise.race([p, aborted, exited.then((e) => Promise.reject(e as Error))]);
+  stopped.catch(() => undefined);
+  const guard = <T>(p: Promise<T>): Promise<T> => Promise.race([p, stopped]);
+  child.stdin.on('error', () => undefined);
   const inspections = new InspectionQueue(hooks.inspect);
   try {
-    for await (const chunk of source as AsyncIterable<Buffer>) {
-      if (resticExit !== undefined)
-        throw resticExit instanceof Error ? resticExit : new Error('restic exited early');
+    for await (const chunk of coalesce(source as AsyncIterable<Buffer>, BATCH_SIZE)) {
+      stop.signal.throwIfAborted();
       inspections.add(chunk);
       bytes += chunk.length;
       hooks.onBytes?.(bytes);
-      if (!child.stdin.write(chunk)) await guard(new Promise<void>((r) => child.stdin.once('drain', r)));
-      await guard(inspections.within(MAX_INSPECT_LAG));
+      if (!child.stdin.write(chunk)) await drained(child.stdin, stop.signal);
+      await inspections.within(MAX_INSPECT_LAG);
     }
     await guard(inspections.within(0));
     await guard(hooks.verify?.() ?? Promise.resolve());
     await guard(hooks.beforeCommit?.() ?? Promise.resolve());
+    stop.signal.throwIfAborted();
   } catch (err) {
     source.destroy();
     child.kill();
     await child.done.catch(() => undefined);
     child.stdin.destroy();
     throw err;
+  } finally {
+    hooks.signal?.removeEventListener('abort', onAbort);
   }
   child.stdin.end();
   const stdout = await child.done;
   return { summary: parseBackupSummary(stdout), bytes };
 }
 
-// Runs `inspect` on chunks one after another, off the write path; the first failure is kept and
-// reported by the next within().
-class InspectionQueue {
-  private readonly inspect: ((chunk: Buffer) => Promise<void>) | undefined;
-  private readonly pending: Array<{ done: Promise<void>; settled: boolean }> = [];
-  private tail: Promise<void> = Promise.resolve();
-  private lag = 0;
-  private failure: Error | undefined;
-
-  constructor(inspect: ((chunk: Buffer) => Promise<void>) | undefined) {
-    this.inspect = inspect;
-  }
-
-  add(chunk: Buffer): void {
-    const inspect = this.inspect;
-    if (inspect === undefined) return;
-    const bytes = chunk.length;
-    this.lag += bytes;
-    const entry = { done: Promise.resolve(), settled: false };
-    entry.done = this.tail
-      .then(async () => {
-        if (this.failure === undefined) await inspect(chunk);
-      })
-      .catch((err: unknown) => void (this.failure ??= err instanceof Error ? err : new Error(String(err))))
-      .finally(() => {
-        this.lag -= bytes;
-        entry.settled = true;
-      });
-    this.tail = entry.done;
-    while (this.pending[0]?.settled === true) this.pending.shift();
-    this.pending.push(entry);
-  }
-
-  // Resolves once at most `maxLag` bytes are still uninspected; rejects with the first failure.
-  async within(maxLag: number): Promise<void> {
-    while (this.lag > maxLag && this.pending.length > 0) await this.pending.shift()?.done;
-    if (this.failure !== undefined) throw this.failure;
+async function drained(stdin: Writable, signal: AbortSignal): Promise<void> {
+  try {
+    await once(stdin, 'drain', { signal });
+  } catch (err) {
+    throw signal.aborted ? (signal.reason as Error) : err;
   }
 }
