@@ -53,4 +53,5 @@ COPY --from=build /src/dist ./dist
 ENV NODE_ENV=production TMPDIR=/stash-tmp XDG_CACHE_HOME=/stash-tmp/.cache
 # Any UID works (Stash sets runAsUser 65535 for backup, 0 for restore); nothing needs a home dir.
 USER 65532:65532
-ENTRYPOINT ["/nodejs/bin/node", "--enable-source-maps", "/app/dist/cli.js"]
+# A 1 MiB young generation: about 20 MiB less RSS; Buffers live outside the V8 heap anyway.
+ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=1", "/app/dist/cli.js"]

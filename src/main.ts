@@ -1,5 +1,4 @@
-#!/usr/bin/env node
-// Entry point: argv → command → output.json and exit code (stash-contract §2, style-guide §4.2).
+// argv → command → output.json and exit code (stash-contract §2, style-guide §4.2).
 // The only file that sets the exit code; signal handlers are required because Node runs as PID 1.
 import minimist from 'minimist';
 import { parseArgs } from './config/parse-args.ts';

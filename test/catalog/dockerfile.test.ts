@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../helpers/paths.ts';
+import { CLI_NODE_FLAGS, REPO_ROOT } from '../helpers/paths.ts';
 
 interface Instr {
   op: string;
@@ -92,7 +92,11 @@ test('ENTRYPOINT is the node CLI in exec form', () => {
   const eps = all(final, 'ENTRYPOINT');
   assert.equal(eps.length, 1);
   const ep = JSON.parse(eps[0] ?? '') as string[];
-  assert.deepEqual(ep, ['/nodejs/bin/node', '--enable-source-maps', '/app/dist/cli.js']);
+  assert.deepEqual(
+    ep,
+    ['/nodejs/bin/node', ...CLI_NODE_FLAGS, '/app/dist/cli.js'],
+    'the tests run the CLI as the image does',
+  );
   assert.equal(all(final, 'CMD').length, 0, 'Stash supplies the args');
 });
 

@@ -1,7 +1,7 @@
 // Runs the built CLI as Stash would run the container: the given argv, a chosen restic on PATH,
 // KUBECONFIG pointing at the emulator. Captures exit code, stdout and stderr (the JSON logs).
 import { spawn } from 'node:child_process';
-import { CLI } from './paths.ts';
+import { CLI, CLI_NODE_FLAGS } from './paths.ts';
 
 export interface CliRun {
   args: string[];
@@ -29,7 +29,7 @@ export function runCli(args: string[], o: CliOptions = {}): Promise<CliRun> {
   };
   delete env['NODE_OPTIONS'];
   delete env['NODE_TEST_CONTEXT'];
-  const child = spawn(process.execPath, ['--enable-source-maps', o.cli ?? CLI, ...args], {
+  const child = spawn(process.execPath, [...CLI_NODE_FLAGS, o.cli ?? CLI, ...args], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
