@@ -4,7 +4,7 @@ SHELL := /bin/bash
 NODE_BIN := $(CURDIR)/node_modules/.bin
 export PATH := $(NODE_BIN):$(PATH)
 
-.PHONY: install tools build typecheck lint fmt test test-unit bench bench-tiny demo image image-rootfs install-catalog uninstall-catalog clean
+.PHONY: install tools build typecheck lint fmt test test-unit bench bench-tiny bench-timeline demo image image-rootfs install-catalog uninstall-catalog clean
 
 install: node_modules/.installed
 node_modules/.installed: package.json package-lock.json
@@ -37,6 +37,10 @@ bench: install tools
 
 bench-tiny: install tools
 	BENCH_SIZES=8MiB BENCH_RUNS=1 BENCH_RESTIC=0.18 npm run bench
+
+# Where one backup and one restore spend their time and memory, log line by log line.
+bench-timeline: install tools build
+	node test/bench/timeline.ts
 
 demo: install tools
 	npm run demo

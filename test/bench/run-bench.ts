@@ -44,7 +44,9 @@ async function cli(w: World, kind: 'backup' | 'restore', extra: Record<string, s
 }
 
 async function benchSize(v: ResticVersion, label: string, archive: string): Promise<void> {
-  const w = await startWorld({ restic: v, vault: { nodes: 3 } });
+  // The repository on rest-server (outside the CLI's process tree) and no restic shim: every byte the
+  // CLI's tree writes to disk is then interim disk.
+  const w = await startWorld({ restic: v, vault: { nodes: 3 }, backend: 'rest', noShim: true });
   w.vault.faults.serveArchiveFile = archive;
   const env = { RESTIC_REPOSITORY: w.repository, RESTIC_PASSWORD: TEST_PASSWORD };
   restic(v, w.repository, ['init']);

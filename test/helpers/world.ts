@@ -39,6 +39,8 @@ export interface WorldOptions {
   appBindingName?: string;
   // Keep the unseal keys in this cloud store emulator instead of a Kubernetes Secret.
   unsealer?: CloudKeyFixture;
+  // Run the real restic directly instead of through the recording shim (benchmarks).
+  noShim?: boolean;
 }
 
 export interface World {
@@ -189,13 +191,13 @@ export async function startWorld(o: WorldOptions): Promise<World> {
       runCli(functionArgs('vault-backup-function.yaml', extra), {
         ...co,
         env: { ...env, ...co.env },
-        pathPrefix: [shim.binDir, o.restic.binDir],
+        pathPrefix: o.noShim === true ? [o.restic.binDir] : [shim.binDir, o.restic.binDir],
       }),
     restore: (extra, co = {}) =>
       runCli(functionArgs('vault-restore-function.yaml', { HOSTNAME: '', SOURCE_HOSTNAME: '', ...extra }), {
         ...co,
         env: { ...env, ...co.env },
-        pathPrefix: [shim.binDir, o.restic.binDir],
+        pathPrefix: o.noShim === true ? [o.restic.binDir] : [shim.binDir, o.restic.binDir],
       }),
     addCluster: async (name, prefix, opts = {}) => {
       const c = await startVaultCluster({
