@@ -4,7 +4,6 @@
 // most MAX_INSPECT_LAG bytes behind); stdin is ended only after every inspection, `verify()` and
 // `beforeCommit()` succeeded; on any failure restic is killed and awaited first, and only then is its
 // stdin torn down.
-import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import type { ResticChild } from './session.ts';
 import { parseBackupSummary, type BackupSummary } from './json.ts';
@@ -82,10 +81,20 @@ export async function streamIntoRestic(
   return { summary: parseBackupSummary(stdout), bytes };
 }
 
-async function drained(stdin: Writable, signal: AbortSignal): Promise<void> {
-  try {
-    await once(stdin, 'drain', { signal });
-  } catch (err) {
-    throw signal.aborted ? (signal.reason as Error) : err;
-  }
+// Resolves on 'drain'; rejects only through `signal` (restic's exit or a cancel), so an EPIPE from a
+// restic that is dying surfaces as restic's own error.
+function drained(stdin: Writable, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason as Error);
+    const onAbort = (): void => {
+      stdin.off('drain', onDrain);
+      reject(signal.reason as Error);
+    };
+    const onDrain = (): void => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    };
+    stdin.once('drain', onDrain);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }

@@ -53,12 +53,15 @@ for (const [mode, start] of MODES) {
 
     test('a wrong credential fails the backup before anything is written', async () => {
       useCredentials(w, cloud, cloud.wrongCredentialSecretData);
-      const writes = cloud.writes();
-      const run = await w.backup();
-      assertFailedOutput(w, run, rejected, 0);
-      assert.equal(cloud.writes(), writes, 'nothing written to the store');
-      assertCloudSecretsKept(w, cloud, run);
-      useCredentials(w, cloud, cloud.credentialSecretData);
+      try {
+        const writes = cloud.writes();
+        const run = await w.backup();
+        assertFailedOutput(w, run, rejected, 0);
+        assert.equal(cloud.writes(), writes, 'nothing written to the store');
+        assertCloudSecretsKept(w, cloud, run);
+      } finally {
+        useCredentials(w, cloud, cloud.credentialSecretData);
+      }
     });
 
     test('backup reads the root token and every unseal key from the store', async () => {

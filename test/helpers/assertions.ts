@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { World } from './world.ts';
 import type { CliRun } from './run-cli.ts';
-import { snapshots } from './restic.ts';
+import { snapshotsIfRepository } from './restic.ts';
 
 // Every value update-status parses back must be in its Go format (stash-contract §2.2).
 export function assertSucceededOutput(w: World, expectedObjects: number): Array<Record<string, unknown>> {
@@ -39,7 +39,11 @@ export function assertFailedOutput(w: World, run: CliRun, pattern: RegExp, befor
   const host = w.output().targetStatus.stats[0] ?? {};
   assert.equal(host['phase'], 'Failed');
   assert.match(String(host['error']), pattern);
-  assert.equal(snapshots(w.v, w.repository).length, before, 'no object of the failed run may remain');
+  assert.equal(
+    snapshotsIfRepository(w.v, w.repository).length,
+    before,
+    'no object of the failed run may remain',
+  );
 }
 
 export function assertRestoreOutput(

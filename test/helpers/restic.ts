@@ -72,3 +72,14 @@ export function snapshots(
     restic(v, repository, ['snapshots', '--json', '--no-cache', '--no-lock'], extraEnv).toString('utf8'),
   ) as SnapshotRow[];
 }
+
+// The snapshots, or none when the repository was never initialized (a run that failed before it).
+export function snapshotsIfRepository(v: ResticVersion, repository: string): SnapshotRow[] {
+  try {
+    return snapshots(v, repository);
+  } catch (err) {
+    const stderr = String((err as { stderr?: Buffer }).stderr ?? '');
+    if (/unable to open config file|repository does not exist/.test(stderr)) return [];
+    throw err;
+  }
+}
