@@ -12,6 +12,7 @@ import { scheduleApply } from './snapshot-apply.ts';
 import type { RestoreLogEntry } from './types.ts';
 
 const KEEP_BUDGET = 64 * 1024 * 1024;
+const MAX_PENDING = 4 * 1024 * 1024;
 const FOREIGN =
   'could not verify hash file, possibly the snapshot is using a different set of unseal keys; use the snapshot-force API to bypass this check';
 
@@ -50,17 +51,13 @@ function receive(
     timeoutMs ?? 2 ** 31 - 1,
   );
   if (timeoutMs === undefined) clearTimeout(timer);
-  req.on('data', (chunk: Buffer) => {
-    entry.bytes += chunk.length;
-    if (settled) return;
-    req.pause();
-    void reader.write(chunk).then(() => {
-      if (reader.failure !== undefined && settle()) failWith(res, reader.failure);
-      req.resume();
-    });
-  });
-  req.on('end', () => {
-    if (settled) return;
+  // Chunks that arrive while the reader is busy are joined and fed as one write (per-chunk zlib round
+  // trips would make the emulator, not the client, the bottleneck); the request pauses past MAX_PENDING.
+  let parts: Buffer[] = [];
+  let pending = 0;
+  let writing = false;
+  let ended = false;
+  const finish = (): void => {
     void reader.end().then(
       (contents) => {
         if (!settle()) return;
@@ -77,6 +74,35 @@ function receive(
         if (settle()) failWith(res, err as Error);
       },
     );
+  };
+  const pump = (): void => {
+    if (writing || settled) return;
+    if (pending === 0) {
+      if (ended) finish();
+      return;
+    }
+    const batch = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, pending);
+    parts = [];
+    pending = 0;
+    writing = true;
+    void reader.write(batch).then(() => {
+      writing = false;
+      if (reader.failure !== undefined && settle()) return failWith(res, reader.failure);
+      if (req.isPaused()) req.resume();
+      pump();
+    });
+  };
+  req.on('data', (chunk: Buffer) => {
+    entry.bytes += chunk.length;
+    if (settled) return;
+    parts.push(chunk);
+    pending += chunk.length;
+    if (pending >= MAX_PENDING) req.pause();
+    pump();
+  });
+  req.on('end', () => {
+    ended = true;
+    pump();
   });
   req.on('close', () => {
     if (!req.complete) settle(); // client went away mid-upload: nothing is applied
