@@ -49,15 +49,18 @@ export function timeCommand(
         stdio: ['ignore', 'ignore', 'pipe'],
       },
     );
+    // sh execs restic, so the pid is restic's own: its local disk writes (temporary pack files).
+    const stop = child.pid === undefined ? undefined : watchPid(child.pid);
     let err = '';
     child.stderr.on('data', (c: Buffer) => (err += c.toString()));
     child.on('close', (code) => {
+      const m = stop?.();
       if (code !== 0) reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err.slice(-500)}`));
       else
         resolve({
           seconds: (performance.now() - started) / 1000,
-          peakRssMiB: undefined,
-          writtenBytes: undefined,
+          peakRssMiB: m?.peakRssMiB,
+          writtenBytes: m?.writtenBytes,
         });
     });
   });
