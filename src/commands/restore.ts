@@ -1,6 +1,7 @@
 // restore-vault: choose the backup, check everything that can be checked before Vault is touched
 // (active node, capability, old keys present), stream `restic dump` into the snapshot upload while
 // verifying it, then move the old cluster's keys under the new prefix (force) and wait for Vault.
+import { once } from 'node:events';
 import { allOrAbort } from '../concurrent.ts';
 import type { RestoreConfig } from '../config/config.ts';
 import type { Logger } from '../log.ts';
@@ -86,8 +87,12 @@ export async function runRestore(
     const gate = new HoldBackVerified(Promise.all([dump.done, keysRead]), (n) => progress.update(n));
     keysRead.catch((err: unknown) => gate.destroy(err instanceof Error ? err : new Error(String(err))));
     dump.stdout.on('error', (err) => gate.destroy(err));
-    dump.stdout.pipe(gate);
     try {
+      // The upload opens only once restic has bytes ready: a request that sits silent while restic
+      // derives its key lands on a kept-alive connection Vault may close meanwhile (http_idle_timeout).
+      await once(dump.stdout, 'readable', { signal });
+      if (dump.stdout.readableLength === 0) await dump.done; // no output: restic's own error
+      dump.stdout.pipe(gate);
       await uploadSnapshot(vault, active, gate, config.force, signal);
     } catch (err) {
       // Stop restic first and keep draining its stdout, so it exits through its own cleanup (a restic
