@@ -55,8 +55,12 @@ export async function streamIntoRestic(
   child.stdin.on('error', () => undefined);
   const inspections = new InspectionQueue(hooks.inspect);
   try {
-    for await (const chunk of coalesce(source as AsyncIterable<Buffer>, BATCH_SIZE)) {
-      stop.signal.throwIfAborted();
+    const batches = coalesce(source as AsyncIterable<Buffer>, BATCH_SIZE);
+    for (;;) {
+      // Raced, so a cancel is acted on at once even while a slow source fills the next batch.
+      const next = await guard(batches.next());
+      if (next.done === true) break;
+      const chunk = next.value;
       inspections.add(chunk);
       bytes += chunk.length;
       hooks.onBytes?.(bytes);
