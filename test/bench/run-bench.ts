@@ -5,13 +5,12 @@
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync, createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { Agent, request } from 'undici';
-import { writeSnapshotArchiveFile } from '../emulators/vault/index.ts';
+import { writeBenchArchive } from './archive.ts';
 import { restic, resticVersions, TEST_PASSWORD, type ResticVersion } from '../helpers/restic.ts';
 import { startWorld, type World } from '../helpers/world.ts';
-import { median, parseSize, timeCommand, watchPid, type Sample } from './measure.ts';
+import { median, timeCommand, watchPid, type Sample } from './measure.ts';
 import { REPO_ROOT } from '../helpers/paths.ts';
 
 const sizes = (process.env['BENCH_SIZES'] ?? '256MiB,1GiB').split(',').map((s) => s.trim());
@@ -153,15 +152,7 @@ async function benchSize(v: ResticVersion, label: string, archive: string): Prom
 try {
   for (const size of sizes) {
     const archive = join(work, `archive-${size}.gz`);
-    await writeSnapshotArchiveFile(archive, {
-      entries: [{ key: 'logical/0001/secret/app', value: Buffer.from('v') }],
-      index: 100,
-      term: 2,
-      servers: [{ id: 'node0', address: '127.0.0.1:8201' }],
-      sealKey: randomBytes(32),
-      compressionLevel: 1,
-      targetBytes: parseSize(size),
-    });
+    await writeBenchArchive(archive, size);
     for (const label of versions) {
       const v = resticVersions().find((x) => x.label === label);
       if (v !== undefined) await benchSize(v, size, archive);

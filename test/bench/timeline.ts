@@ -3,12 +3,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { writeSnapshotArchiveFile } from '../emulators/vault/index.ts';
+import { writeBenchArchive } from './archive.ts';
 import { resticVersions } from '../helpers/restic.ts';
 import { startWorld } from '../helpers/world.ts';
 import type { CliRun } from '../helpers/run-cli.ts';
-import { parseSize } from './measure.ts';
 import { readFileSync } from 'node:fs';
 
 // RSS samples of the CLI process, to show which phase holds the memory.
@@ -54,15 +52,7 @@ function print(title: string, started: number, run: CliRun): void {
 
 try {
   const archive = join(work, 'archive.gz');
-  await writeSnapshotArchiveFile(archive, {
-    entries: [{ key: 'logical/0001/secret/app', value: Buffer.from('v') }],
-    index: 100,
-    term: 2,
-    servers: [{ id: 'node0', address: '127.0.0.1:8201' }],
-    sealKey: randomBytes(32),
-    compressionLevel: 1,
-    targetBytes: parseSize(size),
-  });
+  await writeBenchArchive(archive, size);
   const w = await startWorld({ restic: v, vault: { nodes: 3 } });
   w.vault.faults.serveArchiveFile = archive;
   let t0 = Date.now();
