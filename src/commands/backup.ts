@@ -10,7 +10,7 @@ import { keyNames } from '../keys/names.ts';
 import { readKeys, type KeyValue } from '../keys/store.ts';
 import { DEFAULT_HOSTNAME, KEY_OBJECT_TAG, RAFT_FILENAME, RAFT_OBJECT_TAG, runTag } from '../layout.ts';
 import { appBindingRef, snapshotStats, type StoredObjectStats } from '../output/output.ts';
-import { existsArgs, initArgs } from '../restic/args.ts';
+import { existsArgs, initArgs, unlockStaleArgs } from '../restic/args.ts';
 import { ensureNoStaleExclusiveLock, type HolderState } from '../restic/locks.ts';
 import { forgetRun, storeObject, storeValue } from '../restic/objects.ts';
 import type { ResticSession } from '../restic/session.ts';
@@ -149,6 +149,9 @@ async function storeRun(
     progress.finish();
     keysAbort.abort(err);
     await keysTask.catch(() => undefined);
+    // A restic that died without its own cleanup (killed, or 0.14 stopped early in its start-up) leaves
+    // its lock; restic itself judges it stale (this host, process gone) and forget needs the repository free.
+    await restic.run(unlockStaleArgs(restic.common)).catch(() => undefined);
     const removed = await forgetRun(restic, tag).catch((e: unknown) => {
       log.error(
         { err: e instanceof Error ? e.message : String(e) },

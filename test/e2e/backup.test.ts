@@ -7,8 +7,44 @@ import { restic, resticVersions, snapshots } from '../helpers/restic.ts';
 import { runCli } from '../helpers/run-cli.ts';
 import { BACKUP_TOKEN_POLICY, startWorld, type World } from '../helpers/world.ts';
 import { assertFailedOutput, assertNoSecretsLeaked, assertSucceededOutput } from '../helpers/assertions.ts';
+import {
+  bytesRead,
+  isRaftBackup,
+  lockFiles,
+  waitForBytesRead,
+  waitForExit,
+  waitForStart,
+} from '../helpers/restic-process.ts';
 
 const RAFT = '/vault-raft.snap';
+const MiB = 1024 * 1024;
+
+// restic's own record: the Raft objects a restic backup reported committed since commit number `from`.
+function raftCommits(w: World, from: number): string[] {
+  return w.shim
+    .commits()
+    .slice(from)
+    .filter((c) => c.stdinFilename === 'vault-raft.snap')
+    .map((c) => c.snapshotId);
+}
+
+// The most bytes the run's Raft restic was seen to read: proves a fault came after restic had data.
+function watchRaftInput(w: World): () => number {
+  const from = w.shim.starts().length;
+  let pid: number | undefined;
+  let most = 0;
+  const timer = setInterval(() => {
+    pid ??= w.shim
+      .starts()
+      .slice(from)
+      .find((s) => isRaftBackup(s.argv))?.pid;
+    if (pid !== undefined) most = Math.max(most, bytesRead(pid) ?? 0);
+  }, 5);
+  return () => {
+    clearInterval(timer);
+    return most;
+  };
+}
 
 function assertStoredBackup(w: World): void {
   const list = snapshots(w.v, w.repository);
@@ -74,6 +110,38 @@ for (const v of resticVersions()) {
         assert.ok(w.shim.calls().every((argv) => !argv.includes('--password')));
         assertNoSecretsLeaked(w, run);
       });
+
+      if (backend === 'local') {
+        test('the Raft object commits last, after every key object, even when the keys are slow', async () => {
+          const from = w.shim.commits().length;
+          const run = await w.backup({}, { env: { RESTIC_SHIM_DELAY_KEYS_SECONDS: '2' } });
+          assert.equal(run.code, 0, run.stderr.slice(-3000));
+          assert.equal(w.output().targetStatus.stats[0]?.['phase'], 'Succeeded');
+          // restic's own record: the order in which each process printed its saved snapshot.
+          const commits = w.shim.commits().slice(from);
+          const raft = commits.filter((c) => c.stdinFilename === 'vault-raft.snap');
+          const keys = commits.filter((c) => c.stdinFilename !== 'vault-raft.snap');
+          assert.equal(raft.length, 1);
+          assert.ok(keys.length >= 1, 'key objects were committed');
+          for (const k of keys)
+            assert.ok(k.atNs < (raft[0]?.atNs ?? 0n), 'a key object committed after the Raft object');
+          // restic 0.17+ also records when each backup ended, in the snapshot itself.
+          const ended = w
+            .resticJson<Array<{ id: string; summary?: { backup_end?: string } }>>(['snapshots'])
+            .filter((s) => commits.some((c) => s.id.startsWith(c.snapshotId)))
+            .map((s) => ({ id: s.id, end: s.summary?.backup_end }));
+          if (v.label !== '0.14') {
+            const raftEnd = Date.parse(
+              ended.find((e) => e.id.startsWith(raft[0]?.snapshotId ?? '-'))?.end ?? '',
+            );
+            for (const e of ended.filter((x) => !x.id.startsWith(raft[0]?.snapshotId ?? '-')))
+              assert.ok(
+                Date.parse(e.end ?? '') <= raftEnd,
+                'restic recorded a key object ending after the Raft object',
+              );
+          }
+        });
+      }
     });
   }
 }
@@ -91,28 +159,47 @@ if (v0 !== undefined) {
     });
     after(() => w.close());
 
-    const faults: Array<[string, () => void, RegExp]> = [
+    // [name, inject, error, restic had data before the fault was seen]
+    const faults: Array<[string, () => void, RegExp, boolean]> = [
       [
         'a connection reset mid-stream',
-        () => (w.vault.faults.resetAfterBytes = 1_000_000),
+        () => (w.vault.faults.resetAfterBytes = 2_500_000),
         /terminated|reset|socket|closed|aborted/i,
+        true,
       ],
       [
         'a 200 that ends early',
-        () => (w.vault.faults.truncateAfterBytes = 1_500_000),
+        () => (w.vault.faults.truncateAfterBytes = 2_500_000),
         /not a complete gzip stream|truncated/,
+        true,
       ],
-      ['a bad checksum', () => (w.vault.faults.corruptSums = true), /hash check failed for "state.bin"/],
-      ['a missing SHA256SUMS.sealed', () => (w.vault.faults.omitSealedSums = true), /SHA256SUMS.sealed/],
-      ['a 500 before the first byte', () => (w.vault.faults.snapshotError500 = true), /answered 500/],
+      [
+        'a bad checksum',
+        () => (w.vault.faults.corruptSums = true),
+        /hash check failed for "state.bin"/,
+        true,
+      ],
+      [
+        'a missing SHA256SUMS.sealed',
+        () => (w.vault.faults.omitSealedSums = true),
+        /SHA256SUMS.sealed/,
+        true,
+      ],
+      ['a 500 before the first byte', () => (w.vault.faults.snapshotError500 = true), /answered 500/, false],
     ];
-    for (const [name, inject, pattern] of faults) {
-      test(`${name}: Failed output, no new object`, async () => {
+    for (const [name, inject, pattern, afterData] of faults) {
+      test(`${name}: Failed output, restic never commits the Raft object`, async () => {
         w.vault.clearFaults();
         inject();
+        const commitsFrom = w.shim.commits().length;
+        const raftInput = watchRaftInput(w);
         const run = await w.backup();
+        const seen = raftInput();
         w.vault.clearFaults();
         assertFailedOutput(w, run, pattern, before0);
+        // Not "committed, then forgotten": restic itself never reported the Raft object saved.
+        assert.deepEqual(raftCommits(w, commitsFrom), [], 'restic committed a Raft object of a failed run');
+        if (afterData) assert.ok(seen >= 2 * MiB, `restic had read only ${seen} bytes when the fault hit`);
         assertNoSecretsLeaked(w, run);
       });
     }
@@ -129,13 +216,22 @@ if (v0 !== undefined) {
       );
     });
 
-    test('the task killed outright (SIGKILL) mid-stream: restic dies with it, no Raft object recorded', async () => {
+    test('the task killed outright (SIGKILL) once restic has data: restic dies with it, nothing committed', async () => {
       const raftBefore = snapshots(v0, w.repository).filter((s) => s.paths.includes(RAFT)).length;
       w.vault.faults.chunkDelayMs = 20;
-      const run = await w.backup({}, { signal: { name: 'SIGKILL', when: /streaming the Raft snapshot/ } });
+      const startsFrom = w.shim.starts().length;
+      const commitsFrom = w.shim.commits().length;
+      let cliPid = 0;
+      const running = w.backup({}, { onSpawn: (pid) => (cliPid = pid) });
+      const raft = await waitForStart(w.shim, isRaftBackup, startsFrom);
+      await waitForBytesRead(raft.pid, 2 * MiB);
+      process.kill(cliPid, 'SIGKILL');
+      const run = await running;
       w.vault.clearFaults();
       assert.equal(run.signal, 'SIGKILL');
-      await new Promise((r) => setTimeout(r, 3000));
+      // Without the parent-death signal restic would read EOF now and commit what it had.
+      await waitForExit(raft.pid);
+      assert.deepEqual(raftCommits(w, commitsFrom), [], 'restic committed a truncated Raft object');
       const list = snapshots(v0, w.repository);
       assert.equal(list.filter((s) => s.paths.includes(RAFT)).length, raftBefore, 'no truncated Raft object');
       // Key objects committed before the kill cannot be forgotten by a dead process; without their Raft
@@ -149,21 +245,57 @@ if (v0 !== undefined) {
               r.tags?.some((t) => s.tags?.includes(t) && t.startsWith('stash-vault-run=')),
           ),
       );
-      if (orphans.length > 0) restic(v0, w.repository, ['forget', '--no-cache', ...orphans.map((o) => o.id)]);
+      // The killed restic processes' locks go first: forget needs an exclusive lock.
       restic(v0, w.repository, ['unlock', '--remove-all', '--no-cache']);
+      if (orphans.length > 0) restic(v0, w.repository, ['forget', '--no-cache', ...orphans.map((o) => o.id)]);
     });
 
-    test('SIGTERM mid-stream: exit 143, Failed output, nothing of the run left', async () => {
+    test('SIGTERM once restic has data: exit 143, Failed output, nothing of the run left', async () => {
       w.vault.faults.chunkDelayMs = 30;
-      const run = await w.backup({}, { signal: { name: 'SIGTERM', when: /streaming the Raft snapshot/ } });
+      const startsFrom = w.shim.starts().length;
+      const commitsFrom = w.shim.commits().length;
+      let cliPid = 0;
+      const running = w.backup({}, { onSpawn: (pid) => (cliPid = pid) });
+      const raft = await waitForStart(w.shim, isRaftBackup, startsFrom);
+      await waitForBytesRead(raft.pid, 2 * MiB);
+      const signalledAt = Date.now();
+      process.kill(cliPid, 'SIGTERM');
+      const run = await running;
+      const seconds = (Date.now() - signalledAt) / 1000;
       w.vault.clearFaults();
       assert.equal(run.code, 143, run.stderr.slice(-2000));
+      assert.ok(seconds < 5, `exited ${seconds.toFixed(1)} s after SIGTERM`);
       const host = w.output().targetStatus.stats[0] ?? {};
       assert.equal(host['phase'], 'Failed');
       assert.match(String(host['error']), /cancelled by SIGTERM/);
+      assert.deepEqual(raftCommits(w, commitsFrom), []);
       const locks = restic(v0, w.repository, ['list', 'locks', '--no-lock', '--no-cache']).toString().trim();
       assert.equal(locks, '');
       // Key objects of the cancelled run may have been committed before the signal; they must be gone.
+      assert.equal(snapshots(v0, w.repository).length, before0);
+    });
+
+    test('SIGTERM while a restic that took its lock dies without cleaning up: no lock is left', async () => {
+      // restic 0.14 can leave its lock when SIGINT lands early in its start-up; a restic killed outright
+      // right after taking its lock leaves the same trace, deterministically.
+      w.vault.faults.chunkDelayMs = 30;
+      const startsFrom = w.shim.starts().length;
+      let cliPid = 0;
+      const running = w.backup({}, { onSpawn: (pid) => (cliPid = pid) });
+      const raft = await waitForStart(w.shim, isRaftBackup, startsFrom);
+      // restic reads its input only once it holds its lock.
+      await waitForBytesRead(raft.pid, MiB);
+      process.kill(raft.pid, 'SIGKILL');
+      const signalledAt = Date.now();
+      process.kill(cliPid, 'SIGTERM');
+      const run = await running;
+      const seconds = (Date.now() - signalledAt) / 1000;
+      w.vault.clearFaults();
+      assert.ok(seconds < 5, `exited ${seconds.toFixed(1)} s after SIGTERM`);
+      assert.equal(run.code, 143, run.stderr.slice(-2000));
+      const host = w.output().targetStatus.stats[0] ?? {};
+      assert.equal(host['phase'], 'Failed');
+      assert.deepEqual(lockFiles(w.repository), [], 'a lock of the dead restic was left behind');
       assert.equal(snapshots(v0, w.repository).length, before0);
     });
 
@@ -198,6 +330,8 @@ if (v0 !== undefined) {
       const saved = { ...keys.data };
       delete keys.data[`${w.keyPrefix}-unseal-key-2`];
       w.kube.put(keys as never);
+      const logFrom = w.vault.requestLog().length;
+      const startsFrom = w.shim.starts().length;
       const run = await w.backup();
       w.kube.put({ ...(keys as object), data: saved } as never);
       assertFailedOutput(
@@ -206,11 +340,16 @@ if (v0 !== undefined) {
         /kubernetesSecret demo\/vault-keys is missing k8s\.kubevault\.com\.demo\.vault-unseal-key-2/,
         before0,
       );
-      assert.ok(
-        !w.vault
-          .requestLog()
-          .some((r) => r.path.includes('raft/snapshot') && r.method === 'GET' && r.status === 200 && false),
-      );
+      const snapshotReads = w.vault
+        .requestLog()
+        .slice(logFrom)
+        .filter((r) => r.path.startsWith('/v1/sys/storage/raft/snapshot'));
+      assert.deepEqual(snapshotReads, [], 'no snapshot was requested from Vault');
+      const writers = w.shim
+        .starts()
+        .slice(startsFrom)
+        .filter((s) => s.argv[0] === 'backup');
+      assert.deepEqual(writers, [], 'no restic backup was started');
     });
 
     test('a sealed Vault: waits --wait-timeout, then fails clearly', async () => {
@@ -250,14 +389,20 @@ if (v0 !== undefined) {
 
     test('leadership moved to another node: the new active node is found, never a standby', async () => {
       w.vault.setActive(2);
+      const logFrom = w.vault.requestLog().length;
       const run = await w.backup();
       assert.equal(run.code, 0, run.stderr.slice(-3000));
       assert.equal(w.output().targetStatus.stats[0]?.['phase'], 'Succeeded');
       const gets = w.vault
         .requestLog()
+        .slice(logFrom)
         .filter((r) => r.method === 'GET' && r.path.startsWith('/v1/sys/storage/raft/snapshot'));
-      assert.equal(gets.at(-1)?.node, 2);
-      assert.equal(gets.at(-1)?.status, 200);
+      assert.ok(gets.length >= 1);
+      // Every snapshot request of the run, not only the last, went to the active node and was served.
+      assert.deepEqual(
+        gets.map((g) => [g.node, g.status]),
+        gets.map(() => [2, 200]),
+      );
       before0 = snapshots(v0, w.repository).length;
     });
 
