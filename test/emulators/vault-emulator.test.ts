@@ -2,7 +2,9 @@
 // snapshot faults and restores, all through the real undici client over loopback HTTP/HTTPS.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect as netConnect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -11,12 +13,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Agent, request } from 'undici';
 import {
+  BEARER_REJECTED,
+  GO_WRITE_BYTES,
   buildSnapshotArchive,
+  makeTlsVariants,
   openSealedSums,
   parseSnapshotArchive,
+  startRecordingHost,
   startVaultCluster,
+  startVaultClusterProcess,
   writeSnapshotArchiveFile,
   type ArchiveInput,
+  type TlsVariants,
   type VaultCluster,
 } from './vault/index.ts';
 import { member } from './vault/archive-build.ts';
@@ -272,19 +280,13 @@ describe('routing, seal and health', () => {
     assert.equal(head.body.length, 0);
   });
 
-  test('tokens: policy deny vs invalid token bodies, Bearer header, capabilities-self, lookup-self', async () => {
+  test('tokens: policy deny vs invalid token bodies, capabilities-self, lookup-self', async () => {
     const writer = c.createToken({ 'sys/storage/raft/snapshot': ['update'] });
     const reader = c.createToken({ 'sys/storage/raft/snapshot': ['read'] });
     const denied = await call(`${c.nodes[0]?.url}${SNAP}`, { token: writer });
     assert.equal(denied.status, 403);
     assert.deepEqual(errorsOf(denied), [DENIED]);
     assert.deepEqual(errorsOf(await call(`${c.nodes[0]?.url}${SNAP}`)), [INVALID]);
-    const bearer = await request(`${c.nodes[0]?.url}${SNAP}`, {
-      headers: { authorization: `Bearer ${reader}` },
-      dispatcher: agent,
-    });
-    assert.equal(bearer.statusCode, 200);
-    await bearer.body.dump();
     const caps = await call(`${c.nodes[0]?.url}/v1/sys/capabilities-self`, {
       method: 'POST',
       token: reader,
@@ -687,5 +689,411 @@ describe('HTTPS', () => {
       await tlsAgent.close();
       await c.close();
     }
+  });
+});
+
+// One GET over a raw HTTP/1.1 connection, so the chunked framing itself can be checked.
+async function rawGet(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ head: string; chunks: number[]; body: Buffer }> {
+  const u = new URL(url);
+  const socket = netConnect({ host: u.hostname, port: Number(u.port) });
+  const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`);
+  socket.write(
+    `GET ${u.pathname}${u.search} HTTP/1.1\r\nHost: ${u.host}\r\nConnection: close\r\n${lines.join('')}\r\n`,
+  );
+  const parts: Buffer[] = [];
+  for await (const chunk of socket) parts.push(chunk as Buffer);
+  const raw = Buffer.concat(parts);
+  const split = raw.indexOf('\r\n\r\n');
+  const head = raw.subarray(0, split).toString('latin1');
+  const chunks: number[] = [];
+  const body: Buffer[] = [];
+  for (let off = split + 4; off < raw.length;) {
+    const eol = raw.indexOf('\r\n', off);
+    const size = parseInt(raw.subarray(off, eol).toString('latin1'), 16);
+    if (size === 0) break;
+    chunks.push(size);
+    body.push(raw.subarray(eol + 2, eol + 2 + size));
+    off = eol + 2 + size + 2;
+  }
+  return { head, chunks, body: Buffer.concat(body) };
+}
+
+function headerOf(head: string, name: string): string | undefined {
+  const line = head.split('\r\n').find((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`));
+  return line?.slice(name.length + 1).trim();
+}
+
+// The error code of a failed request, looking through undici's cause chain.
+function codeOf(err: unknown): string | undefined {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined; e !== undefined;) {
+    if (typeof e.code === 'string' && e.code !== 'UND_ERR_SOCKET') return e.code;
+    e = e.cause as typeof e | undefined;
+  }
+  return undefined;
+}
+
+describe('token header guard', () => {
+  let c: VaultCluster;
+  before(async () => {
+    c = await startVaultCluster({ nodes: 1 });
+  });
+  after(() => c.close());
+
+  test('an Authorization-only token gets 400 unless acceptBearer; every log entry names the token header', async () => {
+    const reader = c.createToken({ 'sys/storage/raft/snapshot': ['read'] });
+    const url = c.nodes[0]?.url ?? '';
+    const bearer = await request(`${url}${SNAP}`, {
+      headers: { authorization: `Bearer ${reader}` },
+      dispatcher: agent,
+    });
+    assert.equal(bearer.statusCode, 400);
+    assert.deepEqual((JSON.parse(await bearer.body.text()) as { errors: unknown }).errors, [BEARER_REJECTED]);
+    const health = await request(`${url}/v1/sys/health`, {
+      headers: { authorization: `Bearer ${reader}` },
+      dispatcher: agent,
+    });
+    assert.equal(health.statusCode, 400);
+    await health.body.dump();
+    const both = await request(`${url}${SNAP}`, {
+      headers: { 'x-vault-token': reader, authorization: 'Basic dXNlcjpwdw==' },
+      dispatcher: agent,
+    });
+    assert.equal(both.statusCode, 200);
+    await both.body.dump();
+    assert.equal((await call(`${url}/v1/auth/token/lookup-self`, { token: reader })).status, 200);
+    assert.equal((await call(`${url}/v1/sys/seal-status`)).status, 200);
+    assert.deepEqual(
+      c
+        .requestLog()
+        .slice(-5)
+        .map((e) => [e.status, e.tokenHeader, e.authorizationHeader]),
+      [
+        [400, 'authorization', true],
+        [400, 'authorization', true],
+        [200, 'x-vault-token', true],
+        [200, 'x-vault-token', false],
+        [200, 'none', false],
+      ],
+    );
+    const lenient = await startVaultCluster({ nodes: 1, acceptBearer: true });
+    try {
+      const r = await request(`${lenient.nodes[0]?.url}${SNAP}`, {
+        headers: { authorization: `Bearer ${lenient.rootToken}` },
+        dispatcher: agent,
+      });
+      assert.equal(r.statusCode, 200);
+      parseSnapshotArchive(Buffer.from(await r.body.arrayBuffer()));
+      assert.equal(lenient.requestLog().at(-1)?.tokenHeader, 'authorization');
+    } finally {
+      await lenient.close();
+    }
+  });
+});
+
+describe('Go-shaped snapshot responses', () => {
+  let c: VaultCluster;
+  let dir: string;
+  before(async () => {
+    c = await startVaultCluster({ nodes: 1, data: { 'secret/a': 'x' }, padStateBinBytes: 300_000 });
+    dir = mkdtempSync(join(tmpdir(), 'vault-go-shape-'));
+  });
+  after(async () => {
+    await c.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the built archive goes out chunked in 32 KiB writes, without Content-Length', async () => {
+    const r = await rawGet(`${c.nodes[0]?.url}${SNAP}`, { 'X-Vault-Token': c.rootToken });
+    assert.match(r.head, /^HTTP\/1\.1 200 /);
+    assert.equal(headerOf(r.head, 'transfer-encoding'), 'chunked');
+    assert.equal(headerOf(r.head, 'content-length'), undefined);
+    assert.equal(headerOf(r.head, 'content-type'), 'application/gzip');
+    assert.equal(GO_WRITE_BYTES, 32 * 1024);
+    assert.ok(r.chunks.length > 3, `${r.chunks.length} chunks`);
+    assert.deepEqual(r.chunks.slice(0, -1), r.chunks.slice(0, -1).fill(GO_WRITE_BYTES));
+    assert.ok((r.chunks.at(-1) ?? 0) <= GO_WRITE_BYTES);
+    assert.deepEqual(c.lastServedArchive(), r.body);
+  });
+
+  test('serveArchiveFile streams the file as is in 32 KiB chunks and records nothing', async () => {
+    const path = join(dir, 'file.snap');
+    await writeSnapshotArchiveFile(path, { ...sampleInput(), targetBytes: 600_000, compressionLevel: 1 });
+    const before = c.lastServedArchive();
+    c.faults.serveArchiveFile = path;
+    try {
+      const r = await rawGet(`${c.nodes[0]?.url}${SNAP}`, { 'X-Vault-Token': c.rootToken });
+      assert.equal(headerOf(r.head, 'transfer-encoding'), 'chunked');
+      assert.equal(headerOf(r.head, 'content-length'), undefined);
+      assert.deepEqual(r.body, readFileSync(path));
+      assert.deepEqual(r.chunks.slice(0, -1), r.chunks.slice(0, -1).fill(GO_WRITE_BYTES));
+      assert.equal(c.lastServedArchive(), before);
+      c.faults.truncateAfterBytes = 100_000;
+      const cut = await call(`${c.nodes[0]?.url}${SNAP}`, { token: c.rootToken });
+      assert.equal(cut.status, 200);
+      assert.equal(cut.body.length, 100_000);
+    } finally {
+      c.clearFaults();
+    }
+  });
+
+  test('hugeErrorBytes: a streamed error body; the emulator counts what left it before the client quit', async () => {
+    const huge = 400 * 1024 * 1024;
+    c.faults.hugeErrorBytes = huge;
+    const start = c.hugeErrorBytesSent();
+    try {
+      const r = await request(`${c.nodes[0]?.url}/v1/sys/health`, { dispatcher: agent });
+      assert.equal(r.statusCode, 503);
+      assert.equal(r.headers['content-type'], 'application/json');
+      assert.equal(r.headers['content-length'], undefined);
+      let read = 0;
+      let first = '';
+      for await (const chunk of r.body) {
+        if (first === '') first = (chunk as Buffer).subarray(0, 12).toString();
+        read += (chunk as Buffer).length;
+        if (read >= 1024 * 1024) break;
+      }
+      assert.equal(first, '{"errors":["');
+      await sleep(200);
+      const sent = c.hugeErrorBytesSent() - start;
+      assert.ok(sent >= read && sent < 64 * 1024 * 1024, `sent ${sent} of ${huge}, read ${read}`);
+      await sleep(100);
+      assert.equal(c.hugeErrorBytesSent() - start, sent, 'the stream stopped once the client left');
+      c.faults.hugeErrorBytes = 100_000;
+      c.faults.hugeErrorStatus = 500;
+      const whole = await call(`${c.nodes[0]?.url}${SNAP}`, { token: c.rootToken });
+      assert.equal(whole.status, 500);
+      assert.equal(whole.body.length, 100_000);
+      const errors = errorsOf(whole) as string[];
+      assert.equal(errors.length, 1);
+    } finally {
+      c.clearFaults();
+    }
+  });
+});
+
+describe('redirect, leader and error-text faults', () => {
+  let c: VaultCluster;
+  before(async () => {
+    c = await startVaultCluster({ data: { 'secret/a': 'x' } });
+  });
+  after(() => c.close());
+
+  const leaderOf = async (i: number): Promise<Record<string, unknown>> =>
+    JSON.parse((await call(`${c.nodes[i]?.url}/v1/sys/leader`)).text) as Record<string, unknown>;
+
+  test('leaderAddress / leaderClusterAddress override what sys/leader reports on every node', async () => {
+    c.faults.leaderAddress = 'http://127.0.0.1:1';
+    c.faults.leaderClusterAddress = 'https://[fd00::5]:8201';
+    try {
+      for (const i of [0, 1]) {
+        const l = await leaderOf(i);
+        assert.equal(l['leader_address'], 'http://127.0.0.1:1');
+        assert.equal(l['leader_cluster_address'], 'https://[fd00::5]:8201');
+        assert.equal(l['is_self'], i === 0);
+      }
+    } finally {
+      c.clearFaults();
+    }
+    assert.equal((await leaderOf(1))['leader_address'], c.nodes[0]?.apiAddr);
+  });
+
+  test('redirectLocation is the 307 Location verbatim; forceStandbyAll makes the active node a standby', async () => {
+    const elsewhere = 'http://127.0.0.1:9/v1/sys/storage/raft/snapshot';
+    c.faults.redirectLocation = elsewhere;
+    try {
+      const standby = await call(`${c.nodes[1]?.url}${SNAP}?x=1`, { token: c.rootToken });
+      assert.equal(standby.status, 307);
+      assert.equal(standby.headers['location'], elsewhere);
+      assert.equal((await call(`${c.nodes[0]?.url}${SNAP}`, { token: c.rootToken })).status, 200);
+      c.faults.forceStandbyAll = true;
+      const active = await call(`${c.nodes[0]?.url}${SNAP}`, { token: c.rootToken });
+      assert.equal(active.status, 307);
+      assert.equal(active.headers['location'], elsewhere);
+      const post = await call(`${c.nodes[0]?.url}${SNAP}`, {
+        method: 'POST',
+        token: c.rootToken,
+        body: randomBytes(1000),
+      });
+      assert.equal(post.status, 307);
+      assert.equal((await call(`${c.nodes[0]?.url}/v1/sys/health`)).status, 429);
+      assert.equal((await leaderOf(0))['is_self'], false);
+    } finally {
+      c.clearFaults();
+    }
+    const back = await call(`${c.nodes[1]?.url}${SNAP}`, { token: c.rootToken });
+    assert.equal(back.headers['location'], `${c.nodes[0]?.apiAddr}${SNAP}`);
+  });
+
+  test('echoTokenInErrors: 403, 500 and 503 error texts carry the request token', async () => {
+    const writer = c.createToken({ 'sys/storage/raft/snapshot': ['update'] });
+    c.faults.echoTokenInErrors = true;
+    try {
+      const denied = await call(`${c.nodes[0]?.url}${SNAP}`, { token: writer });
+      assert.equal(denied.status, 403);
+      assert.ok(denied.text.includes(writer));
+      assert.match(String(errorsOf(denied)), /permission denied/);
+      c.faults.snapshotError500 = true;
+      const failed = await call(`${c.nodes[0]?.url}${SNAP}`, { token: c.rootToken });
+      assert.equal(failed.status, 500);
+      assert.ok(failed.text.includes(c.rootToken));
+      c.faults.hugeErrorBytes = 2000;
+      const huge = await call(`${c.nodes[0]?.url}/v1/sys/health`, { token: c.rootToken });
+      assert.ok(huge.text.includes(c.rootToken));
+    } finally {
+      c.clearFaults();
+    }
+    const plain = await call(`${c.nodes[0]?.url}${SNAP}`, { token: writer });
+    assert.equal(plain.text.includes(writer), false);
+    assert.deepEqual(errorsOf(plain), [DENIED]);
+  });
+
+  test('startRecordingHost records method, path and every header and answers 200 {}', async () => {
+    const host = await startRecordingHost();
+    try {
+      const r = await request(`${host.url}/v1/sys/storage/raft/snapshot?a=1`, {
+        method: 'POST',
+        headers: { 'x-custom': 'yes' },
+        body: 'abc',
+        dispatcher: agent,
+      });
+      assert.equal(r.statusCode, 200);
+      assert.equal(await r.body.text(), '{}');
+      const [seen] = host.requests();
+      assert.equal(seen?.method, 'POST');
+      assert.equal(seen?.path, '/v1/sys/storage/raft/snapshot?a=1');
+      assert.equal(seen?.headers['x-custom'], 'yes');
+      assert.equal(seen?.headers['x-vault-token'], undefined);
+      assert.equal(seen?.bodyBytes, 3);
+    } finally {
+      await host.close();
+    }
+  });
+});
+
+describe('TLS variants and the hang fault', () => {
+  let v: TlsVariants;
+  before(() => {
+    v = makeTlsVariants();
+  });
+
+  test('a certificate from another CA and one for another host both fail verification; the good one passes', async () => {
+    const tlsAgent = new Agent({ keepAliveTimeout: 50, keepAliveMaxTimeout: 50, connect: { ca: v.caPem } });
+    const good = await startVaultCluster({ nodes: 1, tls: v.good });
+    const wrongCa = await startVaultCluster({ nodes: 1, tls: v.wrongCa });
+    const mismatch = await startVaultCluster({ nodes: 1, tls: v.hostMismatch });
+    const host = await startRecordingHost({ tls: v.good });
+    try {
+      const health = (url: string | undefined): Promise<Reply> =>
+        call(`${url}/v1/sys/health`, { dispatcher: tlsAgent });
+      assert.equal((await health(good.nodes[0]?.url)).status, 200);
+      const localhost = good.nodes[0]?.url.replace('127.0.0.1', 'localhost');
+      assert.equal((await health(localhost)).status, 200);
+      const caErr = await health(wrongCa.nodes[0]?.url).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      assert.equal(codeOf(caErr), 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
+      const hostErr = await health(mismatch.nodes[0]?.url).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      assert.equal(codeOf(hostErr), 'ERR_TLS_CERT_ALTNAME_INVALID');
+      assert.equal((await call(`${host.url}/x`, { dispatcher: tlsAgent })).status, 200);
+      assert.equal(wrongCa.requestLog().length + mismatch.requestLog().length, 0);
+    } finally {
+      await tlsAgent.close();
+      await Promise.all([good.close(), wrongCa.close(), mismatch.close(), host.close()]);
+    }
+  });
+
+  test('hang: TLS completes, the request is never answered (all or listed paths), close() is prompt', async () => {
+    const c = await startVaultCluster({ nodes: 1, tls: v.good });
+    const tlsAgent = new Agent({ keepAliveTimeout: 50, keepAliveMaxTimeout: 50, connect: { ca: v.caPem } });
+    const u = new URL(c.nodes[0]?.url ?? '');
+    try {
+      c.faults.hang = ['/v1/sys/health'];
+      await assert.rejects(
+        request(`${u.origin}/v1/sys/health`, { dispatcher: tlsAgent, signal: AbortSignal.timeout(300) }),
+      );
+      assert.equal((await call(`${u.origin}/v1/sys/seal-status`, { dispatcher: tlsAgent })).status, 200);
+      c.faults.hang = true;
+      const socket = tlsConnect({ host: u.hostname, port: Number(u.port), ca: v.caPem });
+      await new Promise<void>((resolve, reject) => {
+        socket.once('secureConnect', resolve);
+        socket.once('error', reject);
+      });
+      let received = 0;
+      socket.on('data', (d: Buffer) => (received += d.length));
+      socket.on('error', () => undefined);
+      socket.write(`GET /v1/sys/seal-status HTTP/1.1\r\nHost: ${u.host}\r\n\r\n`);
+      await sleep(300);
+      assert.equal(received, 0);
+      const t0 = Date.now();
+      await c.close();
+      assert.ok(Date.now() - t0 < 1000, `close took ${Date.now() - t0} ms`);
+      socket.destroy();
+    } finally {
+      await tlsAgent.close();
+      await c.close();
+    }
+  });
+});
+
+describe('cluster in a child process', () => {
+  test('startVaultClusterProcess: backup GET and restore POST through undici, identity over IPC, no process left', async () => {
+    const v = makeTlsVariants();
+    const tlsAgent = new Agent({ keepAliveTimeout: 50, keepAliveMaxTimeout: 50, connect: { ca: v.caPem } });
+    const h = await startVaultClusterProcess({
+      tls: v.good,
+      data: { 'secret/app/db': 'pw1' },
+      padStateBinBytes: 200_000,
+    });
+    const pid = h.pid;
+    try {
+      assert.ok(pid > 0 && pid !== process.pid);
+      assert.ok(existsSync(`/proc/${pid}/stat`));
+      assert.equal(h.nodes.length, 3);
+      assert.match(h.activeServiceUrl, /^https:\/\/127\.0\.0\.1:\d+$/);
+      assert.equal(h.unsealKeys.length, 5);
+      assert.equal(h.threshold, 3);
+      const token = await h.createToken({ 'sys/storage/raft/snapshot': ['read', 'update'] });
+      const backup = await call(`${h.activeServiceUrl}${SNAP}`, { token, dispatcher: tlsAgent });
+      assert.equal(backup.status, 200);
+      assert.equal(backup.headers['transfer-encoding'], 'chunked');
+      assert.ok(parseSnapshotArchive(backup.body).entries.some((e) => e.key.endsWith('/secret/app/db')));
+      assert.deepEqual(await h.lastServedArchive(), backup.body);
+      const atBackup = await h.data();
+      await h.setData('secret/app/db', 'pw2');
+      assert.equal((await h.data())['secret/app/db'], 'pw2');
+      const restored = await call(`${h.activeServiceUrl}${SNAP}`, {
+        method: 'POST',
+        token,
+        body: backup.body,
+        dispatcher: tlsAgent,
+      });
+      assert.equal(restored.status, 204);
+      await h.waitForRestoreApplied();
+      assert.deepEqual(await h.data(), atBackup);
+      assert.deepEqual((await h.restoreLog()).at(-1), {
+        force: false,
+        status: 204,
+        bytes: backup.body.length,
+        node: 0,
+      });
+      assert.equal((await h.requestLog()).at(-1)?.tokenHeader, 'x-vault-token');
+      await h.setFaults({ snapshotError500: true });
+      assert.equal((await call(`${h.nodes[0]?.url}${SNAP}`, { token, dispatcher: tlsAgent })).status, 500);
+      await h.clearFaults();
+      assert.equal(await h.activeIndex(), 0);
+      assert.equal(await h.isSealed(), false);
+      assert.equal(await h.hugeErrorBytesSent(), 0);
+    } finally {
+      await tlsAgent.close();
+      await h.close();
+    }
+    assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' });
   });
 });

@@ -1,6 +1,7 @@
 // Where a request may be served: sealed nodes answer 503; standbys answer 307 to the active node for the
 // always-redirect snapshot paths (empty body, body of a POST never read), or 500 when they know no leader
-// (http/handler.go handleRequestForwarding / respondStandby).
+// (http/handler.go handleRequestForwarding / respondStandby). Faults: forceStandbyAll makes the active node
+// answer as a standby too; redirectLocation replaces the 307's Location verbatim.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ClusterState } from './cluster-state.ts';
 import { sendErrors, sendSealed } from './http-util.ts';
@@ -19,14 +20,15 @@ export function serveOnActive(
     sendSealed(res);
     return false;
   }
-  if (i === state.active) return true;
+  if (state.isActiveNode(i)) return true;
   if (state.faults.leaderUnknown === true) {
     sendErrors(res, 500, [NO_ACTIVE]);
     return false;
   }
   if (!redirect) return true;
   const target = state.nodes[state.active]?.apiAddr ?? '';
-  const headers: Record<string, string> = { Location: `${target}${req.url ?? '/'}`, 'Content-Length': '0' };
+  const location = state.faults.redirectLocation ?? `${target}${req.url ?? '/'}`;
+  const headers: Record<string, string> = { Location: location, 'Content-Length': '0' };
   if (req.method !== 'GET' && req.method !== 'HEAD') headers['Connection'] = 'close';
   res.writeHead(307, headers);
   res.end();

@@ -46,6 +46,7 @@ export class ClusterState {
   readonly version: string;
   readonly applyDelayMs: number;
   readonly compressionLevel: number | undefined;
+  readonly acceptBearer: boolean;
   readonly nodes: NodeState[];
   readonly restores: RestoreLogEntry[] = [];
   readonly requests: RequestLogEntry[] = [];
@@ -60,6 +61,7 @@ export class ClusterState {
   faults: VaultFaults = {};
   lastArchive: Buffer | undefined;
   pendingApply: Promise<void> = Promise.resolve();
+  hugeErrorBytesSent = 0;
   private tokenCount = 0;
 
   constructor(opts: VaultClusterOptions) {
@@ -67,6 +69,7 @@ export class ClusterState {
     this.version = this.distribution === 'vault' ? '1.21.1' : '2.5.1';
     this.applyDelayMs = opts.applyDelayMs ?? 150;
     this.compressionLevel = opts.compressionLevel;
+    this.acceptBearer = opts.acceptBearer === true;
     const id = createIdentity(opts.secretShares ?? 5, opts.secretThreshold ?? 3, this.distribution);
     this.storage = id.entries;
     this.sealKey = id.sealKey;
@@ -114,6 +117,11 @@ export class ClusterState {
   isAvailable(i: number): boolean {
     const n = this.nodes[i];
     return n !== undefined && !n.sealed && !n.restoring;
+  }
+
+  // Node i acts as the active node (it is the leader and the forceStandbyAll fault is off).
+  isActiveNode(i: number): boolean {
+    return i === this.active && this.faults.forceStandbyAll !== true;
   }
 
   data(): Record<string, string> {

@@ -61,6 +61,7 @@ function makeHandle(
     restoreLog: () => state.restores.map((e) => ({ ...e })),
     requestLog: () => state.requests.map((e) => ({ ...e })),
     waitForRestoreApplied: () => state.pendingApply,
+    hugeErrorBytesSent: () => state.hugeErrorBytesSent,
     close,
   };
 }

@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ClusterState } from './cluster-state.ts';
 import { sendErrors } from './http-util.ts';
+import { maybeSendHugeError } from './huge-error.ts';
 
 const CODE_DEFAULTS: Record<string, number> = {
   uninitcode: 501,
@@ -45,7 +46,7 @@ export function healthOf(
   const parsed = parseQuery(q);
   if (parsed === undefined) return undefined;
   const sealed = !state.isAvailable(i);
-  const standby = sealed || i !== state.active;
+  const standby = sealed || !state.isActiveNode(i);
   const { codes } = parsed;
   let code = codes['activecode'] ?? 200;
   if (sealed) code = codes['sealedcode'] ?? 503;
@@ -77,6 +78,7 @@ export function handleHealth(
   q: URLSearchParams,
 ): void {
   if (req.method !== 'GET' && req.method !== 'HEAD') return sendErrors(res, 405, []);
+  if (maybeSendHugeError(state, req, res)) return;
   const h = healthOf(state, i, q);
   if (req.method === 'HEAD') {
     res.writeHead(h?.code ?? 400, h === undefined ? {} : { 'Content-Type': 'application/json' });

@@ -2,6 +2,7 @@
 // token extraction (X-Vault-Token, then "Authorization: Bearer"), small JSON request bodies.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { withEchoedToken } from './token-echo.ts';
 
 // go-multierror's Error() text, which core wraps most handler errors in.
 export function multiError(messages: string[]): string {
@@ -16,8 +17,9 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 }
 
 // respondError: {"errors":[msg...]} (empty list when there is no message).
+// With the echoTokenInErrors fault the messages also repeat the request's token (token-echo.ts).
 export function sendErrors(res: ServerResponse, status: number, errors: string[]): void {
-  sendJson(res, status, { errors });
+  sendJson(res, status, { errors: withEchoedToken(res, errors) });
 }
 
 export const SEALED = 'Vault is sealed';
@@ -33,6 +35,14 @@ export function tokenFromRequest(req: IncomingMessage): string | undefined {
   const auth = req.headers.authorization;
   if (typeof auth === 'string' && auth.startsWith('Bearer ')) return auth.slice(7).trim();
   return undefined;
+}
+
+// Which header carries the token Vault would use: X-Vault-Token first, then an "Authorization: Bearer" value.
+export function tokenHeaderOf(req: IncomingMessage): 'x-vault-token' | 'authorization' | 'none' {
+  const direct = req.headers['x-vault-token'];
+  if (typeof direct === 'string' && direct !== '') return 'x-vault-token';
+  const auth = req.headers.authorization;
+  return typeof auth === 'string' && auth.startsWith('Bearer ') ? 'authorization' : 'none';
 }
 
 // Reads a small JSON body (or {} when empty); rejects with Vault's parse error text.

@@ -9,7 +9,8 @@ import {
 import { createServer as createHttps } from 'node:https';
 import type { ClusterState } from './cluster-state.ts';
 import { handleHealth } from './health.ts';
-import { multiError, sendErrors, tokenFromRequest } from './http-util.ts';
+import { multiError, sendErrors, tokenFromRequest, tokenHeaderOf } from './http-util.ts';
+import { passGate } from './request-gate.ts';
 import { handleSnapshotRestore } from './snapshot-restore.ts';
 import { handleSnapshotSave } from './snapshot-save.ts';
 import { handleLeader, handleSealStatus } from './sys-status.ts';
@@ -72,6 +73,8 @@ function record(state: ClusterState, i: number, req: IncomingMessage, res: Serve
       status: res.headersSent ? res.statusCode : 0,
       tokenSeen: tokenFromRequest(req) !== undefined,
       via,
+      tokenHeader: tokenHeaderOf(req),
+      authorizationHeader: req.headers.authorization !== undefined,
     });
   });
 }
@@ -81,6 +84,7 @@ function handler(state: ClusterState, i: number): (req: IncomingMessage, res: Se
     const url = new URL(req.url ?? '/', 'http://emulator');
     record(state, i, req, res, url);
     if (url.pathname.startsWith('/v1/')) res.setHeader('Cache-Control', 'no-store');
+    if (!passGate(state, req, res, url)) return;
     route(state, i, req, res, url).catch((err: unknown) => {
       if (!res.headersSent) sendErrors(res, 500, [multiError([(err as Error).message])]);
       else res.destroy();

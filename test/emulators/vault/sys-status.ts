@@ -1,5 +1,5 @@
 // Unauthenticated status endpoints answered by each node itself: GET /v1/sys/leader and /v1/sys/seal-status
-// (vault-snapshot-api.md §4).
+// (vault-snapshot-api.md §4). The leaderAddress / leaderClusterAddress faults override what sys/leader reports.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ClusterState } from './cluster-state.ts';
 import { sendErrors, sendJson, sendSealed } from './http-util.ts';
@@ -14,14 +14,15 @@ export function handleLeader(
 ): void {
   if (req.method !== 'GET') return sendErrors(res, 405, []);
   if (!state.isAvailable(i)) return sendSealed(res);
-  const self = i === state.active;
-  const leader = self || state.faults.leaderUnknown !== true ? state.nodes[state.active] : undefined;
+  const self = state.isActiveNode(i);
+  const f = state.faults;
+  const leader = self || f.leaderUnknown !== true ? state.nodes[state.active] : undefined;
   sendJson(res, 200, {
     ha_enabled: true,
     is_self: self,
     active_time: self ? state.activeSince.toISOString() : ZERO_TIME,
-    leader_address: leader?.apiAddr ?? '',
-    leader_cluster_address: leader?.clusterAddr ?? '',
+    leader_address: f.leaderAddress ?? leader?.apiAddr ?? '',
+    leader_cluster_address: f.leaderClusterAddress ?? leader?.clusterAddr ?? '',
     performance_standby: false,
     performance_standby_last_remote_wal: 0,
     raft_committed_index: state.index,

@@ -10,6 +10,9 @@ export interface VaultClusterOptions {
   compressionLevel?: number;
   applyDelayMs?: number;
   distribution?: 'vault' | 'openbao';
+  // Accept "Authorization: Bearer <token>" like real Vault. Default false: our client must only ever use
+  // X-Vault-Token, so an Authorization-only token is answered 400 (an emulator assertion, not Vault's).
+  acceptBearer?: boolean;
 }
 
 export interface VaultFaults {
@@ -22,6 +25,21 @@ export interface VaultFaults {
   leaderUnknown?: boolean;
   restoreReadTimeoutMs?: number;
   serveArchiveFile?: string;
+  // Never answer (after TLS and the request head): every path, or only the listed URL paths.
+  hang?: boolean | string[];
+  // /v1/sys/health and the snapshot GET answer hugeErrorStatus (default 503) with a JSON body of this many
+  // bytes, generated while streaming; hugeErrorBytesSent() tells how much of it left the emulator.
+  hugeErrorBytes?: number;
+  hugeErrorStatus?: number;
+  // Error bodies repeat the request's token in every message, like a misbehaving proxy.
+  echoTokenInErrors?: boolean;
+  // What /v1/sys/leader reports as leader_address / leader_cluster_address (verbatim).
+  leaderAddress?: string;
+  leaderClusterAddress?: string;
+  // The Location (verbatim) of a standby's 307 for the snapshot paths.
+  redirectLocation?: string;
+  // Every node, the active one included, answers as a standby (307 on the snapshot paths, standby health).
+  forceStandbyAll?: boolean;
 }
 
 export interface VaultNodeInfo {
@@ -45,6 +63,10 @@ export interface RequestLogEntry {
   tokenSeen: boolean;
   // Extension: which front the connection came through ('direct' = the node's own URL).
   via: 'direct' | 'service' | 'active-service';
+  // Extension: where the token came from (X-Vault-Token wins, as in getTokenFromReq) and whether the
+  // request carried any Authorization header at all.
+  tokenHeader: 'x-vault-token' | 'authorization' | 'none';
+  authorizationHeader: boolean;
 }
 
 export interface VaultCluster {
@@ -70,6 +92,38 @@ export interface VaultCluster {
   restoreLog(): RestoreLogEntry[];
   requestLog(): RequestLogEntry[];
   waitForRestoreApplied(): Promise<void>;
+  // Body bytes of hugeErrorBytes answers flushed to the kernel so far (all responses, since start).
+  hugeErrorBytesSent(): number;
+  close(): Promise<void>;
+}
+
+// A cluster running in a child Node process (startVaultClusterProcess), driven over IPC.
+export interface VaultClusterHandle {
+  readonly serviceUrl: string;
+  readonly activeServiceUrl: string;
+  readonly nodes: VaultNodeInfo[];
+  // Identity as of the child's latest answer (every call refreshes it, e.g. after a foreign restore).
+  readonly rootToken: string;
+  readonly unsealKeys: string[];
+  readonly threshold: number;
+  readonly clusterId: string;
+  // The child's pid (CPU time: /proc/<pid>/stat).
+  readonly pid: number;
+  createToken(policy: Record<string, string[]>): Promise<string>;
+  revokeToken(token: string): Promise<void>;
+  setFaults(partial: VaultFaults): Promise<void>;
+  clearFaults(): Promise<void>;
+  activeIndex(): Promise<number>;
+  setActive(i: number): Promise<void>;
+  seal(i?: number): Promise<void>;
+  isSealed(i?: number): Promise<boolean>;
+  data(): Promise<Record<string, string>>;
+  setData(key: string, value: string): Promise<void>;
+  lastServedArchive(): Promise<Buffer | undefined>;
+  restoreLog(): Promise<RestoreLogEntry[]>;
+  requestLog(): Promise<RequestLogEntry[]>;
+  waitForRestoreApplied(): Promise<void>;
+  hugeErrorBytesSent(): Promise<number>;
   close(): Promise<void>;
 }
 
