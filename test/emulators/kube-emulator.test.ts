@@ -8,8 +8,8 @@
 //   version, namespace, plural, name }), custom.replaceNamespacedCustomObjectStatus({ ..., body }).
 // - PATCH content type: the generated code picks the FIRST json-like type of its list, i.e.
 //   'application/json-patch+json', for every patch* call. A merge-patch object sent without an
-//   override is therefore a JSON Patch to the server, which answers 400 BadRequest
-//   ("json: cannot unmarshal object into Go value of type jsonpatch.Patch"). Override per call
+//   override is therefore a JSON Patch to the server, which answers 400 BadRequest ("error decoding
+//   patch: json: cannot unmarshal object into Go value of type []handlers.jsonPatchOp"). Override per call
 //   with the second argument: `setHeaderOptions('Content-Type', PatchStrategy.MergePatch)`
 //   (both exported by the package; PatchStrategy also has StrategicMergePatch, JsonPatch and
 //   ServerSideApply). Custom resources reject strategic merge patch with 415, as a real apiserver does.
@@ -26,14 +26,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   ApiException,
+  AuthorizationV1Api,
   CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
   PatchStrategy,
   setHeaderOptions,
 } from '@kubernetes/client-node';
+import { Agent, request as httpsCall } from 'undici';
 import { startKubeEmulator, type KubeEmulator, type KubeObject } from './kube/index.ts';
 import { appBinding, backupSession, pod, restoreSession, secret, storageSecret } from './kube/fixtures.ts';
+import {
+  bindServiceAccount,
+  loadManifests,
+  stashBackupJobClusterRole,
+  stashRestoreJobClusterRole,
+} from './kube/stash-rbac.ts';
 
 const NS = 'demo';
 const STASH = { group: 'stash.appscode.com', version: 'v1beta1' };
@@ -104,6 +112,57 @@ function raw(
   });
 }
 
+interface CallOptions {
+  token?: string | null;
+  body?: unknown;
+  contentType?: string;
+  signal?: AbortSignal;
+}
+
+interface CallResult {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  json: Record<string, unknown>;
+}
+
+const agents = new Map<KubeEmulator, Agent>();
+
+// A real HTTPS request with undici, trusting only the emulator's CA; `body` objects are sent as JSON.
+async function call(e: KubeEmulator, method: string, path: string, o: CallOptions = {}): Promise<CallResult> {
+  let agent = agents.get(e);
+  if (agent === undefined) {
+    agent = new Agent({ connect: { ca: e.caPem } });
+    agents.set(e, agent);
+  }
+  const headers: Record<string, string> = {};
+  const token = o.token === undefined ? e.token : o.token;
+  if (token !== null) headers['authorization'] = `Bearer ${token}`;
+  if (o.body !== undefined) headers['content-type'] = o.contentType ?? 'application/json';
+  const body =
+    o.body === undefined ? undefined : typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
+  const res = await httpsCall(`${e.url}${path}`, {
+    method: method as 'GET',
+    headers,
+    dispatcher: agent,
+    ...(body !== undefined ? { body } : {}),
+    ...(o.signal !== undefined ? { signal: o.signal } : {}),
+  });
+  const text = await res.body.text();
+  let json: Record<string, unknown> = {};
+  try {
+    json = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    // plain-text answers keep json empty
+  }
+  return { status: res.statusCode, headers: res.headers, text, json };
+}
+
+async function closeAgent(e: KubeEmulator): Promise<void> {
+  await agents.get(e)?.close();
+  agents.delete(e);
+}
+
 async function getSession(name: string): Promise<KubeObject> {
   return (await custom.getNamespacedCustomObject({ ...SESSIONS, name })) as KubeObject;
 }
@@ -114,6 +173,7 @@ before(async () => {
 });
 
 after(async () => {
+  await closeAgent(emu);
   await emu.close();
 });
 
@@ -175,9 +235,9 @@ describe('Secrets', () => {
     );
     assert.equal(err.code, 400);
     assert.equal(statusOf(err)['reason'], 'BadRequest');
-    assert.match(
-      String(statusOf(err)['message']),
-      /cannot unmarshal object into Go value of type jsonpatch.Patch/,
+    assert.equal(
+      statusOf(err)['message'],
+      'error decoding patch: json: cannot unmarshal object into Go value of type []handlers.jsonPatchOp',
     );
     const ops = [
       { op: 'test', path: '/data/a', value: b64('1') },
@@ -493,7 +553,7 @@ describe('custom resources', () => {
     assert.equal(err.code, 422);
     assert.equal(
       statusOf(err)['message'],
-      'BackupSession.stash.appscode.com "bs-2" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update',
+      'backupsessions.stash.appscode.com "bs-2" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update',
     );
     const patched = (await custom.patchNamespacedCustomObjectStatus(
       { ...SESSIONS, name: 'bs-2', body: { status: { phase: 'Succeeded' } } },
@@ -768,12 +828,12 @@ describe('pods, faults, hooks, plumbing', () => {
     assert.deepEqual(seen, [`GET /apis/stash.appscode.com/v1beta1/namespaces/${NS}/backupsessions/polled`]);
   });
 
-  test('requests() logs method, path, status and content type, never bodies', () => {
+  test('requests() logs method, path, status, content type and user, never bodies', () => {
     const log = emu.requests();
     assert.ok(log.length > 10);
-    assert.ok(
-      log.every((r) => Object.keys(r).every((k) => ['method', 'path', 'status', 'contentType'].includes(k))),
-    );
+    const keys = ['method', 'path', 'status', 'contentType', 'user', 'dryRun', 'fault'];
+    assert.ok(log.every((r) => Object.keys(r).every((k) => keys.includes(k))));
+    assert.ok(log.some((r) => r.user === 'system:serviceaccount:default:stash-vault'));
     assert.ok(!JSON.stringify(log).includes(b64('one')));
   });
 
@@ -799,6 +859,1147 @@ describe('pods, faults, hooks, plumbing', () => {
       kc.loadFromFile(path);
       assert.equal(kc.getContextObject(kc.getCurrentContext())?.namespace, 'other');
       assert.equal(kc.getCurrentUser()?.token, emu.token);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// RBAC, access reviews, dry-run, Secret validation, JSON patch strictness and network faults.
+// Wording and status codes follow the apiserver sources named in each emulator file.
+
+const RESTORE_SA = 'restoresession-vault-restore-0';
+const RESTORE_USER = `system:serviceaccount:${NS}:${RESTORE_SA}`;
+const BACKUP_SA = 'backupconfiguration-vault-backup-0';
+const SSAR_PATH = '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews';
+
+function ssar(spec: Record<string, unknown>): Record<string, unknown> {
+  return { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec };
+}
+
+// Asks the emulator (as `token`) whether it may do `attrs`, the way `kubectl auth can-i` does.
+async function canI(e: KubeEmulator, token: string, attrs: Record<string, string>): Promise<boolean> {
+  const r = await call(e, 'POST', SSAR_PATH, { token, body: ssar({ resourceAttributes: attrs }) });
+  assert.equal(r.status, 201, r.text);
+  return (r.json['status'] as { allowed: boolean }).allowed;
+}
+
+function role(
+  kind: 'Role' | 'ClusterRole',
+  name: string,
+  namespace: string | undefined,
+  rules: unknown[],
+): KubeObject {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind,
+    metadata: { name, ...(namespace !== undefined ? { namespace } : {}) },
+    rules,
+  };
+}
+
+function binding(
+  kind: 'RoleBinding' | 'ClusterRoleBinding',
+  name: string,
+  namespace: string | undefined,
+  roleRef: { kind: string; name: string },
+  subjects: unknown[],
+): KubeObject {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind,
+    metadata: { name, ...(namespace !== undefined ? { namespace } : {}) },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', ...roleRef },
+    subjects,
+  };
+}
+
+describe('RBAC', () => {
+  let rb: KubeEmulator;
+  before(async () => {
+    rb = await startKubeEmulator();
+  });
+  after(async () => {
+    await closeAgent(rb);
+    await rb.close();
+  });
+
+  test('a restore job may get its Secret but not patch it: the apiserver exact 403 Status', async () => {
+    rb.put(stashRestoreJobClusterRole());
+    const token = bindServiceAccount(rb, {
+      namespace: NS,
+      serviceAccount: RESTORE_SA,
+      clusterRole: 'stash-restore-job',
+    });
+    rb.put(secret({ name: 'vault-keys', namespace: NS, data: { k: 'v' } }));
+    const c = clients(rb.kubeconfigYaml(NS, token));
+    const read = await c.core.readNamespacedSecret({ name: 'vault-keys', namespace: NS });
+    assert.deepEqual(decoded(read.data), { k: 'v' });
+    const err = await apiError(
+      c.core.patchNamespacedSecret(
+        { name: 'vault-keys', namespace: NS, body: { data: { k: b64('w') } } },
+        merge,
+      ),
+    );
+    assert.equal(err.code, 403);
+    assert.deepEqual(statusOf(err), {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message:
+        'secrets "vault-keys" is forbidden: User "system:serviceaccount:demo:restoresession-vault-restore-0" cannot patch resource "secrets" in API group "" in the namespace "demo"',
+      reason: 'Forbidden',
+      details: { name: 'vault-keys', kind: 'secrets' },
+      code: 403,
+    });
+    assert.deepEqual(decoded(rb.get('v1', 'Secret', NS, 'vault-keys')?.['data'] as Record<string, string>), {
+      k: 'v',
+    });
+    const patches = rb
+      .requests()
+      .filter((r) => r.method === 'PATCH' && r.path.endsWith('/secrets/vault-keys'));
+    assert.deepEqual(
+      patches.map((r) => [r.status, r.user]),
+      [[403, RESTORE_USER]],
+    );
+  });
+
+  test('collection, cluster-scope, subresource, non-resource and unknown-resource denials use the apiserver wording', async () => {
+    const user = 'system:serviceaccount:demo:nobody';
+    const token = rb.addUser(user);
+    const denied = async (method: string, path: string, body?: unknown): Promise<CallResult> => {
+      const r = await call(rb, method, path, { token, ...(body !== undefined ? { body } : {}) });
+      assert.equal(r.status, 403, `${method} ${path}: ${r.text}`);
+      assert.equal(r.json['reason'], 'Forbidden');
+      return r;
+    };
+    const list = await denied('GET', `/api/v1/namespaces/${NS}/secrets`);
+    assert.equal(
+      list.json['message'],
+      `secrets is forbidden: User "${user}" cannot list resource "secrets" in API group "" in the namespace "demo"`,
+    );
+    assert.deepEqual(list.json['details'], { kind: 'secrets' });
+    assert.equal(
+      (await denied('GET', '/api/v1/secrets')).json['message'],
+      `secrets is forbidden: User "${user}" cannot list resource "secrets" in API group "" at the cluster scope`,
+    );
+    assert.match(
+      String((await denied('GET', `/api/v1/namespaces/${NS}/secrets?watch=true`)).json['message']),
+      /cannot watch resource "secrets"/,
+    );
+    assert.match(
+      String((await denied('DELETE', `/api/v1/namespaces/${NS}/secrets`)).json['message']),
+      /cannot deletecollection resource "secrets"/,
+    );
+    assert.equal(
+      (await denied('POST', `/api/v1/namespaces/${NS}/secrets`, { metadata: { name: 'x' } })).json['message'],
+      `secrets is forbidden: User "${user}" cannot create resource "secrets" in API group "" in the namespace "demo"`,
+    );
+    const cluster = await denied('GET', '/apis/rbac.authorization.k8s.io/v1/clusterroles/cluster-admin');
+    assert.equal(
+      cluster.json['message'],
+      `clusterroles.rbac.authorization.k8s.io "cluster-admin" is forbidden: User "${user}" cannot get resource "clusterroles" in API group "rbac.authorization.k8s.io" at the cluster scope`,
+    );
+    assert.deepEqual(cluster.json['details'], {
+      name: 'cluster-admin',
+      group: 'rbac.authorization.k8s.io',
+      kind: 'clusterroles',
+    });
+    const status = await denied(
+      'PUT',
+      `/apis/stash.appscode.com/v1beta1/namespaces/${NS}/backupsessions/s/status`,
+      {},
+    );
+    assert.equal(
+      status.json['message'],
+      `backupsessions.stash.appscode.com "s" is forbidden: User "${user}" cannot update resource "backupsessions/status" in API group "stash.appscode.com" in the namespace "demo"`,
+    );
+    assert.deepEqual(status.json['details'], {
+      name: 's',
+      group: 'stash.appscode.com',
+      kind: 'backupsessions',
+    });
+    const path = await denied('GET', '/logs');
+    assert.equal(path.json['message'], `forbidden: User "${user}" cannot get path "/logs"`);
+    assert.deepEqual(path.json['details'], {});
+    // Authorization comes before routing: an unknown resource is a 403, not a 404.
+    assert.equal(
+      (await denied('GET', `/apis/example.com/v1/namespaces/${NS}/widgets/x`)).json['message'],
+      `widgets.example.com "x" is forbidden: User "${user}" cannot get resource "widgets" in API group "example.com" in the namespace "demo"`,
+    );
+    // The bootstrap system:discovery binding lets every authenticated user read discovery.
+    assert.equal((await call(rb, 'GET', '/apis', { token })).status, 200);
+    assert.equal((await call(rb, 'GET', '/version', { token })).status, 200);
+  });
+
+  test('verbs, apiGroups, resources, subresources, wildcards and resourceNames match like the RBAC authorizer', async () => {
+    const ns = 'rbac-a';
+    rb.put(
+      role('Role', 'matcher', ns, [
+        { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
+        {
+          apiGroups: ['stash.appscode.com'],
+          resources: ['backupsessions/status'],
+          verbs: ['update', 'patch'],
+        },
+        { apiGroups: ['*'], resources: ['*/scale'], verbs: ['get'] },
+        { apiGroups: ['apps'], resources: ['*'], verbs: ['*'] },
+        {
+          apiGroups: [''],
+          resources: ['configmaps'],
+          resourceNames: ['cm-a'],
+          verbs: ['get', 'list', 'create', 'update', 'patch', 'delete'],
+        },
+      ]),
+    );
+    rb.put(
+      binding('RoleBinding', 'matcher', ns, { kind: 'Role', name: 'matcher' }, [
+        { kind: 'User', name: 'alice' },
+      ]),
+    );
+    const token = rb.addUser('alice');
+    const cases: Array<[Record<string, string>, boolean]> = [
+      [{ verb: 'get', resource: 'secrets' }, true],
+      [{ verb: 'list', resource: 'secrets' }, false],
+      [{ verb: 'get', resource: 'secrets', group: 'batch' }, false],
+      [{ verb: 'get', resource: 'configmaps', name: 'other' }, false],
+      [
+        { verb: 'update', group: 'stash.appscode.com', resource: 'backupsessions', subresource: 'status' },
+        true,
+      ],
+      [
+        { verb: 'patch', group: 'stash.appscode.com', resource: 'backupsessions', subresource: 'status' },
+        true,
+      ],
+      [{ verb: 'update', group: 'stash.appscode.com', resource: 'backupsessions' }, false],
+      [
+        { verb: 'get', group: 'stash.appscode.com', resource: 'backupsessions', subresource: 'status' },
+        false,
+      ],
+      [{ verb: 'get', group: 'batch', resource: 'jobs', subresource: 'scale' }, true],
+      [{ verb: 'get', group: 'batch', resource: 'jobs' }, false],
+      [{ verb: 'deletecollection', group: 'apps', resource: 'statefulsets' }, true],
+      [{ verb: 'escalate', group: 'apps', resource: 'anything' }, true],
+      [{ verb: 'get', resource: 'configmaps', name: 'cm-a' }, true],
+      [{ verb: 'delete', resource: 'configmaps', name: 'cm-a' }, true],
+      [{ verb: 'get', resource: 'configmaps', name: 'cm-b' }, false],
+      [{ verb: 'create', resource: 'configmaps' }, false],
+      [{ verb: 'list', resource: 'configmaps' }, false],
+      [{ verb: 'list', resource: 'configmaps', name: 'cm-a' }, true],
+    ];
+    for (const [attrs, want] of cases)
+      assert.equal(await canI(rb, token, { namespace: ns, ...attrs }), want, JSON.stringify(attrs));
+    assert.equal(await canI(rb, token, { namespace: 'rbac-b', verb: 'get', resource: 'secrets' }), false);
+    // resourceNames never grant a create (the name is not known to the authorizer) nor a plain list...
+    rb.put({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'cm-a', namespace: ns },
+      data: { a: '1' },
+    });
+    const create = await call(rb, 'POST', `/api/v1/namespaces/${ns}/configmaps`, {
+      token,
+      body: { metadata: { name: 'cm-a' } },
+    });
+    assert.equal(create.status, 403);
+    assert.equal((await call(rb, 'GET', `/api/v1/namespaces/${ns}/configmaps`, { token })).status, 403);
+    // ...but a list or get naming the object does match them.
+    const named = await call(
+      rb,
+      'GET',
+      `/api/v1/namespaces/${ns}/configmaps?fieldSelector=metadata.name%3Dcm-a`,
+      {
+        token,
+      },
+    );
+    assert.equal(named.status, 200, named.text);
+    assert.equal((await call(rb, 'GET', `/api/v1/namespaces/${ns}/configmaps/cm-a`, { token })).status, 200);
+    assert.equal(
+      (
+        await call(rb, 'GET', `/api/v1/namespaces/${ns}/configmaps?fieldSelector=metadata.name%3Dcm-b`, {
+          token,
+        })
+      ).json['message'],
+      'configmaps "cm-b" is forbidden: User "alice" cannot list resource "configmaps" in API group "" in the namespace "rbac-a"',
+    );
+  });
+
+  test('a RoleBinding to a ClusterRole grants only in its namespace; a ClusterRoleBinding grants everywhere', async () => {
+    rb.put(
+      role('ClusterRole', 'secret-reader', undefined, [
+        { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list'] },
+      ]),
+    );
+    rb.put(secret({ name: 's', namespace: 'ns-1', data: { a: 'b' } }));
+    rb.put(secret({ name: 's', namespace: 'ns-2', data: { a: 'b' } }));
+    const local = rb.addUser('local-reader');
+    rb.put(
+      binding('RoleBinding', 'local', 'ns-1', { kind: 'ClusterRole', name: 'secret-reader' }, [
+        { kind: 'User', name: 'local-reader' },
+      ]),
+    );
+    assert.equal((await call(rb, 'GET', '/api/v1/namespaces/ns-1/secrets/s', { token: local })).status, 200);
+    assert.equal((await call(rb, 'GET', '/api/v1/namespaces/ns-2/secrets/s', { token: local })).status, 403);
+    assert.equal((await call(rb, 'GET', '/api/v1/secrets', { token: local })).status, 403);
+    const global = rb.addUser('global-reader');
+    rb.put(
+      binding('ClusterRoleBinding', 'global', undefined, { kind: 'ClusterRole', name: 'secret-reader' }, [
+        { kind: 'User', name: 'global-reader' },
+      ]),
+    );
+    assert.equal((await call(rb, 'GET', '/api/v1/namespaces/ns-2/secrets/s', { token: global })).status, 200);
+    const all = await call(rb, 'GET', '/api/v1/secrets', { token: global });
+    assert.equal(all.status, 200);
+    assert.ok((all.json['items'] as unknown[]).length >= 2);
+  });
+
+  test('subjects: ServiceAccount (namespace defaulted in RoleBindings), User, and the groups service accounts and everyone are in', async () => {
+    const ns = 'subjects';
+    const reader = (name: string): KubeObject =>
+      role('Role', name, ns, [{ apiGroups: [''], resources: [name], verbs: ['get'] }]);
+    for (const r of ['pods', 'configmaps', 'secrets', 'events', 'endpoints']) rb.put(reader(r));
+    rb.put(
+      binding('RoleBinding', 'sa', ns, { kind: 'Role', name: 'pods' }, [
+        { kind: 'ServiceAccount', name: 'job' },
+      ]),
+    );
+    rb.put(
+      binding('RoleBinding', 'sa-group', ns, { kind: 'Role', name: 'configmaps' }, [
+        { kind: 'Group', name: `system:serviceaccounts:${ns}` },
+      ]),
+    );
+    rb.put(
+      binding('RoleBinding', 'all-sa', ns, { kind: 'Role', name: 'secrets' }, [
+        { kind: 'Group', name: 'system:serviceaccounts' },
+      ]),
+    );
+    rb.put(
+      binding('RoleBinding', 'everyone', ns, { kind: 'Role', name: 'events' }, [
+        { kind: 'Group', name: 'system:authenticated' },
+      ]),
+    );
+    rb.put(
+      binding('RoleBinding', 'dave', ns, { kind: 'Role', name: 'endpoints' }, [
+        { kind: 'User', name: 'dave' },
+      ]),
+    );
+    const job = rb.addUser(`system:serviceaccount:${ns}:job`);
+    const other = rb.addUser('system:serviceaccount:elsewhere:job');
+    const dave = rb.addUser('dave');
+    const can = (token: string, resource: string): Promise<boolean> =>
+      canI(rb, token, { namespace: ns, verb: 'get', resource });
+    assert.deepEqual(
+      await Promise.all(['pods', 'configmaps', 'secrets', 'events', 'endpoints'].map((r) => can(job, r))),
+      [true, true, true, true, false],
+    );
+    assert.deepEqual(
+      await Promise.all(['pods', 'configmaps', 'secrets', 'events', 'endpoints'].map((r) => can(other, r))),
+      [false, false, true, true, false],
+    );
+    assert.deepEqual(
+      await Promise.all(['pods', 'configmaps', 'secrets', 'events', 'endpoints'].map((r) => can(dave, r))),
+      [false, false, false, true, true],
+    );
+  });
+
+  test('a binding to a missing role adds the lookup error to the 403', async () => {
+    rb.put(
+      binding('RoleBinding', 'dangling', 'ns-3', { kind: 'ClusterRole', name: 'stash-backup-job-missing' }, [
+        { kind: 'User', name: 'erin' },
+      ]),
+    );
+    const token = rb.addUser('erin');
+    const r = await call(rb, 'GET', '/api/v1/namespaces/ns-3/secrets/x', { token });
+    assert.equal(r.status, 403);
+    assert.equal(
+      r.json['message'],
+      'secrets "x" is forbidden: User "erin" cannot get resource "secrets" in API group "" in the namespace "ns-3": RBAC: clusterrole.rbac.authorization.k8s.io "stash-backup-job-missing" not found',
+    );
+  });
+
+  test('Stash job roles and deploy/force-restore-rbac.yaml: only the extra Role lets the restore job write its Secret', async () => {
+    rb.put(stashBackupJobClusterRole());
+    rb.put(stashRestoreJobClusterRole());
+    const backup = bindServiceAccount(rb, {
+      namespace: NS,
+      serviceAccount: BACKUP_SA,
+      clusterRole: 'stash-backup-job',
+    });
+    const restore = bindServiceAccount(rb, {
+      namespace: NS,
+      serviceAccount: RESTORE_SA,
+      clusterRole: 'stash-restore-job',
+    });
+    const b = (attrs: Record<string, string>): Promise<boolean> =>
+      canI(rb, backup, { namespace: NS, ...attrs });
+    assert.equal(
+      await b({
+        verb: 'update',
+        group: 'stash.appscode.com',
+        resource: 'backupsessions',
+        subresource: 'status',
+      }),
+      true,
+    );
+    assert.equal(await b({ verb: 'get', group: 'appcatalog.appscode.com', resource: 'appbindings' }), true);
+    assert.equal(await b({ verb: 'get', resource: 'secrets' }), true);
+    assert.equal(await b({ verb: 'patch', resource: 'secrets' }), false);
+    assert.equal(await canI(rb, backup, { namespace: 'other', verb: 'get', resource: 'secrets' }), false);
+    rb.put(secret({ name: 'vault-keys', namespace: NS, data: { k: 'v' } }));
+    const patch = (): Promise<CallResult> =>
+      call(rb, 'PATCH', `/api/v1/namespaces/${NS}/secrets/vault-keys`, {
+        token: restore,
+        body: { data: { k: b64('new') } },
+        contentType: 'application/merge-patch+json',
+      });
+    assert.equal((await patch()).status, 403);
+    const manifests = loadManifests(join(import.meta.dirname, '../../deploy/force-restore-rbac.yaml'));
+    assert.deepEqual(
+      manifests.map((m) => m.kind),
+      ['Role', 'RoleBinding'],
+    );
+    for (const m of manifests) rb.put(m);
+    assert.equal((await patch()).status, 200);
+    assert.deepEqual(decoded(rb.get('v1', 'Secret', NS, 'vault-keys')?.['data'] as Record<string, string>), {
+      k: 'new',
+    });
+    const create = await call(rb, 'POST', `/api/v1/namespaces/${NS}/secrets`, {
+      token: restore,
+      body: { metadata: { name: 'vault-root-token' }, stringData: { token: 't' } },
+    });
+    assert.equal(create.status, 201);
+    assert.equal(
+      (await call(rb, 'DELETE', `/api/v1/namespaces/${NS}/secrets/vault-keys`, { token: restore })).status,
+      403,
+    );
+  });
+
+  test('a PUT that would create a missing object also needs create', async () => {
+    const ns = 'rbac-c';
+    rb.put(
+      role('Role', 'role-editor', ns, [
+        { apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles'], verbs: ['get', 'update'] },
+      ]),
+    );
+    rb.put(
+      binding('RoleBinding', 'carol', ns, { kind: 'Role', name: 'role-editor' }, [
+        { kind: 'User', name: 'carol' },
+      ]),
+    );
+    const token = rb.addUser('carol');
+    const body = role('Role', 'fresh', ns, [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }]);
+    const path = `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles/fresh`;
+    const denied = await call(rb, 'PUT', path, { token, body });
+    assert.equal(denied.status, 403);
+    assert.equal(denied.json['message'], 'roles.rbac.authorization.k8s.io "fresh" is forbidden: ');
+    rb.put(
+      role('Role', 'role-creator', ns, [
+        { apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles'], verbs: ['create'] },
+      ]),
+    );
+    rb.put(
+      binding('RoleBinding', 'carol-create', ns, { kind: 'Role', name: 'role-creator' }, [
+        { kind: 'User', name: 'carol' },
+      ]),
+    );
+    assert.equal((await call(rb, 'PUT', path, { token, body })).status, 201);
+  });
+
+  test('Roles, ClusterRoles and bindings are served and validated like the apiserver validates them', async () => {
+    const admin = rb.addUser('admin', ['system:masters']);
+    const api = '/apis/rbac.authorization.k8s.io/v1';
+    const created = await call(rb, 'POST', `${api}/clusterroles`, {
+      token: admin,
+      body: role('ClusterRole', 'stash-vault:reader', undefined, [
+        { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
+      ]),
+    });
+    assert.equal(created.status, 201, created.text);
+    const names = (
+      (await call(rb, 'GET', `${api}/clusterroles`, { token: admin })).json['items'] as KubeObject[]
+    ).map((i) => i.metadata.name);
+    assert.ok(names.includes('cluster-admin') && names.includes('stash-vault:reader'));
+    const bad = await call(rb, 'POST', `${api}/clusterroles`, {
+      token: admin,
+      body: role('ClusterRole', 'bad', undefined, [{ resources: ['secrets'] }]),
+    });
+    assert.equal(bad.status, 422);
+    assert.equal(
+      bad.json['message'],
+      'ClusterRole.rbac.authorization.k8s.io "bad" is invalid: [rules[0].verbs: Required value: verbs must contain at least one value, rules[0].apiGroups: Required value: resource rules must supply at least one api group]',
+    );
+    const namespaced = await call(rb, 'POST', `${api}/namespaces/${NS}/roles`, {
+      token: admin,
+      body: role('Role', 'nr', NS, [{ nonResourceURLs: ['/healthz'], verbs: ['get'] }]),
+    });
+    assert.equal(
+      namespaced.json['message'],
+      'Role.rbac.authorization.k8s.io "nr" is invalid: rules[0].nonResourceURLs: Invalid value: []string{"/healthz"}: namespaced rules cannot apply to non-resource URLs',
+    );
+    const rbBody = binding('RoleBinding', 'rb', NS, { kind: 'ClusterRole', name: 'view' }, [
+      { kind: 'Group', name: 'g' },
+    ]);
+    const rbCreated = await call(rb, 'POST', `${api}/namespaces/${NS}/rolebindings`, {
+      token: admin,
+      body: rbBody,
+    });
+    assert.equal(rbCreated.status, 201);
+    assert.deepEqual((rbCreated.json['subjects'] as unknown[])[0], {
+      kind: 'Group',
+      name: 'g',
+      apiGroup: 'rbac.authorization.k8s.io',
+    });
+    const changed = await call(rb, 'PUT', `${api}/namespaces/${NS}/rolebindings/rb`, {
+      token: admin,
+      body: {
+        ...rbBody,
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },
+      },
+    });
+    assert.equal(changed.status, 422);
+    assert.equal(
+      changed.json['message'],
+      'RoleBinding.rbac.authorization.k8s.io "rb" is invalid: roleRef: Invalid value: rbac.RoleRef{APIGroup:"rbac.authorization.k8s.io", Kind:"ClusterRole", Name:"edit"}: cannot change roleRef',
+    );
+    const crb = await call(rb, 'POST', `${api}/clusterrolebindings`, {
+      token: admin,
+      body: binding('ClusterRoleBinding', 'crb', undefined, { kind: 'Role', name: 'r' }, [
+        { kind: 'ServiceAccount', name: 'sa' },
+      ]),
+    });
+    assert.equal(
+      crb.json['message'],
+      'ClusterRoleBinding.rbac.authorization.k8s.io "crb" is invalid: [roleRef.kind: Unsupported value: "Role": supported values: "ClusterRole", subjects[0].namespace: Required value]',
+    );
+  });
+
+  test('authorization "rbac" checks the default token as well; forbid() still applies on top of RBAC', async () => {
+    const strict = await startKubeEmulator({
+      authorization: 'rbac',
+      user: `system:serviceaccount:${NS}:${BACKUP_SA}`,
+    });
+    try {
+      strict.put(secret({ name: 'vault-backup-token', namespace: NS, data: { token: 't' } }));
+      const path = `/api/v1/namespaces/${NS}/secrets/vault-backup-token`;
+      assert.equal((await call(strict, 'GET', path)).status, 403);
+      strict.put(stashBackupJobClusterRole());
+      bindServiceAccount(strict, {
+        namespace: NS,
+        serviceAccount: BACKUP_SA,
+        clusterRole: 'stash-backup-job',
+      });
+      const c = clients(strict.kubeconfigYaml(NS));
+      const s = await c.core.readNamespacedSecret({ name: 'vault-backup-token', namespace: NS });
+      assert.deepEqual(decoded(s.data), { token: 't' });
+      strict.forbid({ verb: 'get', resource: 'secrets', namespace: NS });
+      assert.equal((await call(strict, 'GET', path)).status, 403);
+      assert.equal(
+        await canI(strict, strict.token, { namespace: NS, verb: 'get', resource: 'secrets' }),
+        false,
+      );
+    } finally {
+      await closeAgent(strict);
+      await strict.close();
+    }
+    // The default emulator ('allow-all') lets its own token do anything...
+    assert.equal((await call(emu, 'GET', `/api/v1/namespaces/${NS}/secrets`)).status, 200);
+    // ...while users it hands out are checked against RBAC.
+    const nobody = emu.addUser('nobody');
+    assert.equal((await call(emu, 'GET', `/api/v1/namespaces/${NS}/secrets`, { token: nobody })).status, 403);
+  });
+});
+
+describe('SelfSubjectAccessReview', () => {
+  test('answers allowed and the RBAC reason for resource and non-resource attributes, through client-node too', async () => {
+    const e = await startKubeEmulator();
+    try {
+      e.put(stashRestoreJobClusterRole());
+      const token = bindServiceAccount(e, {
+        namespace: NS,
+        serviceAccount: RESTORE_SA,
+        clusterRole: 'stash-restore-job',
+      });
+      const kc = new KubeConfig();
+      kc.loadFromString(e.kubeconfigYaml(NS, token));
+      const authz = kc.makeApiClient(AuthorizationV1Api);
+      const yes = await authz.createSelfSubjectAccessReview({
+        body: {
+          spec: {
+            resourceAttributes: { namespace: NS, verb: 'get', resource: 'secrets', name: 'vault-keys' },
+          },
+        },
+      });
+      assert.equal(yes.status?.allowed, true);
+      assert.equal(
+        yes.status?.reason,
+        'RBAC: allowed by RoleBinding "restoresession-vault-restore-0/demo" of ClusterRole "stash-restore-job" to ServiceAccount "restoresession-vault-restore-0/demo"',
+      );
+      const no = await call(e, 'POST', SSAR_PATH, {
+        token,
+        body: ssar({
+          resourceAttributes: { namespace: NS, verb: 'patch', resource: 'secrets', name: 'vault-keys' },
+        }),
+      });
+      assert.equal(no.status, 201);
+      assert.deepEqual(no.json, {
+        kind: 'SelfSubjectAccessReview',
+        apiVersion: 'authorization.k8s.io/v1',
+        metadata: { creationTimestamp: null },
+        spec: {
+          resourceAttributes: { namespace: NS, verb: 'patch', resource: 'secrets', name: 'vault-keys' },
+        },
+        status: { allowed: false },
+      });
+      const discovery = await call(e, 'POST', SSAR_PATH, {
+        token,
+        body: ssar({ nonResourceAttributes: { path: '/apis', verb: 'get' } }),
+      });
+      assert.deepEqual(discovery.json['status'], {
+        allowed: true,
+        reason:
+          'RBAC: allowed by ClusterRoleBinding "system:discovery" of ClusterRole "system:discovery" to Group "system:authenticated"',
+      });
+      // The default 'allow-all' user is allowed unless forbid() says otherwise.
+      assert.equal(await canI(e, e.token, { namespace: NS, verb: 'delete', resource: 'secrets' }), true);
+      e.forbid({ verb: 'delete', resource: 'secrets' });
+      assert.equal(await canI(e, e.token, { namespace: NS, verb: 'delete', resource: 'secrets' }), false);
+    } finally {
+      await closeAgent(e);
+      await e.close();
+    }
+  });
+
+  test('a review without attributes is 422 Invalid; discovery lists authorization.k8s.io for clients that check it', async () => {
+    const empty = await call(emu, 'POST', SSAR_PATH, { body: ssar({}) });
+    assert.equal(empty.status, 422);
+    assert.equal(
+      empty.json['message'],
+      'SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes: Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified',
+    );
+    assert.equal((await call(emu, 'GET', SSAR_PATH)).status, 405);
+    const groups = (await call(emu, 'GET', '/apis')).json['groups'] as Array<{ name: string }>;
+    assert.ok(groups.some((g) => g.name === 'authorization.k8s.io'));
+    assert.ok(groups.some((g) => g.name === 'rbac.authorization.k8s.io'));
+    const list = (await call(emu, 'GET', '/apis/authorization.k8s.io/v1')).json['resources'] as Array<{
+      name: string;
+      verbs: string[];
+      namespaced: boolean;
+    }>;
+    assert.deepEqual(list, [
+      {
+        name: 'selfsubjectaccessreviews',
+        singularName: 'selfsubjectaccessreview',
+        namespaced: false,
+        kind: 'SelfSubjectAccessReview',
+        verbs: ['create'],
+      },
+    ]);
+  });
+});
+
+describe('server-side dry-run', () => {
+  const path = `/api/v1/namespaces/${NS}/secrets`;
+
+  test('dryRun=All create, update, patch and delete answer like the real write and store nothing', async () => {
+    emu.put(secret({ name: 'dry', namespace: NS, data: { a: '1' } }));
+    const before = emu.get('v1', 'Secret', NS, 'dry');
+    const revision = (await call(emu, 'GET', path)).json['metadata'] as { resourceVersion: string };
+    const created = await core.createNamespacedSecret({
+      namespace: NS,
+      body: { metadata: { name: 'dry-new' }, stringData: { b: '2' } },
+      dryRun: 'All',
+    });
+    assert.deepEqual(decoded(created.data), { b: '2' });
+    assert.match(created.metadata?.uid ?? '', /^[0-9a-f-]{36}$/);
+    assert.equal(created.metadata?.resourceVersion, undefined);
+    assert.equal(emu.get('v1', 'Secret', NS, 'dry-new'), undefined);
+    const rv = String(before?.metadata['resourceVersion']);
+    const replaced = await core.replaceNamespacedSecret({
+      name: 'dry',
+      namespace: NS,
+      body: { metadata: { name: 'dry', resourceVersion: rv }, data: { a: b64('2') } },
+      dryRun: 'All',
+    });
+    assert.deepEqual(decoded(replaced.data), { a: '2' });
+    assert.equal(replaced.metadata?.resourceVersion, rv);
+    const patched = await core.patchNamespacedSecret(
+      { name: 'dry', namespace: NS, body: { data: { c: b64('3') } }, dryRun: 'All' },
+      merge,
+    );
+    assert.deepEqual(decoded(patched.data), { a: '1', c: '3' });
+    assert.equal(patched.metadata?.resourceVersion, rv);
+    const deleted = await call(emu, 'DELETE', `${path}/dry?dryRun=All`);
+    assert.equal(deleted.status, 200);
+    assert.equal(deleted.json['status'], 'Success');
+    assert.deepEqual(emu.get('v1', 'Secret', NS, 'dry'), before);
+    const after = (await call(emu, 'GET', path)).json['metadata'] as { resourceVersion: string };
+    assert.equal(after.resourceVersion, revision.resourceVersion);
+    const log = emu.requests().filter((r) => r.path.includes('dryRun=All'));
+    assert.equal(log.length, 4);
+    assert.ok(log.every((r) => r.dryRun === true));
+    assert.ok(emu.requests().every((r) => r.dryRun === undefined || r.path.includes('dryRun=All')));
+  });
+
+  test('a dry-run fails exactly as the real request would: 403, 404, 409 and 422', async () => {
+    const e = await startKubeEmulator();
+    try {
+      e.put(stashRestoreJobClusterRole());
+      const token = bindServiceAccount(e, {
+        namespace: NS,
+        serviceAccount: RESTORE_SA,
+        clusterRole: 'stash-restore-job',
+      });
+      e.put(secret({ name: 'vault-keys', namespace: NS, data: { k: 'v' } }));
+      const forbiddenPatch = await call(e, 'PATCH', `${path}/vault-keys?dryRun=All`, {
+        token,
+        body: { data: { k: b64('w') } },
+        contentType: 'application/merge-patch+json',
+      });
+      assert.equal(forbiddenPatch.status, 403);
+      assert.match(String(forbiddenPatch.json['message']), /cannot patch resource "secrets" in API group ""/);
+      const missing = await call(e, 'PATCH', `${path}/nope?dryRun=All`, {
+        body: { data: {} },
+        contentType: 'application/merge-patch+json',
+      });
+      assert.equal(missing.status, 404);
+      const exists = await call(e, 'POST', `${path}?dryRun=All`, {
+        body: { metadata: { name: 'vault-keys' } },
+      });
+      assert.equal(exists.status, 409);
+      assert.equal(exists.json['reason'], 'AlreadyExists');
+      const stale = await call(e, 'PUT', `${path}/vault-keys?dryRun=All`, {
+        body: { metadata: { name: 'vault-keys', resourceVersion: '1' }, data: {} },
+      });
+      assert.equal(stale.status, 409);
+      const badKey = await call(e, 'POST', `${path}?dryRun=All`, {
+        body: { metadata: { name: 'k' }, stringData: { 'bad/key': 'x' } },
+      });
+      assert.equal(badKey.status, 422);
+      e.conflictNextStatusWrites(1);
+      e.put(
+        backupSession({
+          name: 'bs',
+          namespace: NS,
+          invokerName: 'a',
+          targetRef: { name: 'v', namespace: NS },
+        }),
+      );
+      const statusPath = `/apis/stash.appscode.com/v1beta1/namespaces/${NS}/backupsessions/bs/status`;
+      const dryStatus = await call(e, 'PATCH', `${statusPath}?dryRun=All`, {
+        body: { status: { phase: 'Succeeded' } },
+        contentType: 'application/merge-patch+json',
+      });
+      assert.equal(dryStatus.status, 200, 'a dry-run does not use up an injected status conflict');
+      const realStatus = await call(e, 'PATCH', statusPath, {
+        body: { status: { phase: 'Succeeded' } },
+        contentType: 'application/merge-patch+json',
+      });
+      assert.equal(realStatus.status, 409);
+      assert.ok(
+        e
+          .requests()
+          .filter((r) => r.path.includes('dryRun=All'))
+          .every((r) => r.dryRun === true),
+      );
+    } finally {
+      await closeAgent(e);
+      await e.close();
+    }
+  });
+
+  test('dryRun values other than All are 422 Invalid with the apiserver message', async () => {
+    const create = await call(emu, 'POST', `${path}?dryRun=true`, { body: { metadata: { name: 'x' } } });
+    assert.equal(create.status, 422);
+    assert.deepEqual(create.json, {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message:
+        'CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"true"}: supported values: "All"',
+      reason: 'Invalid',
+      details: {
+        group: 'meta.k8s.io',
+        kind: 'CreateOptions',
+        causes: [
+          {
+            reason: 'FieldValueNotSupported',
+            message: 'Unsupported value: []string{"true"}: supported values: "All"',
+            field: 'dryRun',
+          },
+        ],
+      },
+      code: 422,
+    });
+    emu.put(secret({ name: 'dry-opts', namespace: NS, data: {} }));
+    const patch = await call(emu, 'PATCH', `${path}/dry-opts?dryRun=All&dryRun=Server`, {
+      body: {},
+      contentType: 'application/merge-patch+json',
+    });
+    assert.equal(
+      patch.json['message'],
+      'PatchOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"All", "Server"}: supported values: "All"',
+    );
+    const del = await call(emu, 'DELETE', `${path}/dry-opts`, { body: { dryRun: ['Yes'] } });
+    assert.equal(
+      del.json['message'],
+      'DeleteOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"Yes"}: supported values: "All"',
+    );
+    assert.ok(emu.get('v1', 'Secret', NS, 'dry-opts') !== undefined);
+  });
+});
+
+describe('Secret validation', () => {
+  const path = `/api/v1/namespaces/${NS}/secrets`;
+
+  test('data keys must be config keys: 422 Invalid with the apiserver field messages', async () => {
+    const r = await call(emu, 'POST', path, {
+      body: {
+        metadata: { name: 'keys' },
+        data: { 'bad/key': b64('x'), '..dots': '', [`${'k'.repeat(254)}`]: '' },
+      },
+    });
+    assert.equal(r.status, 422);
+    const causes = (r.json['details'] as { causes: Array<{ field: string; message: string }> }).causes;
+    assert.deepEqual(causes[0], {
+      reason: 'FieldValueInvalid',
+      message:
+        "Invalid value: \"bad/key\": a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')",
+      field: 'data[bad/key]',
+    });
+    assert.deepEqual(causes[1], {
+      reason: 'FieldValueInvalid',
+      message: 'Invalid value: "..dots": must not start with \'..\'',
+      field: 'data[..dots]',
+    });
+    assert.equal(
+      causes[2]?.message,
+      `Invalid value: "${'k'.repeat(254)}": must be no more than 253 characters`,
+    );
+    assert.match(
+      String(r.json['message']),
+      /^Secret "keys" is invalid: \[data\[bad\/key\]: Invalid value: "bad\/key": /,
+    );
+  });
+
+  test('data values must be base64 as Go decodes it: 400 on create, 422 on the patch field after a patch', async () => {
+    const create = async (data: unknown): Promise<CallResult> =>
+      call(emu, 'POST', path, { body: { metadata: { name: 'b64' }, data } });
+    const bad = await create({ a: 'not base64!' });
+    assert.equal(bad.status, 400);
+    assert.equal(
+      bad.json['message'],
+      'Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte 3',
+    );
+    assert.match(
+      String((await create({ a: 'YWI' })).json['message']),
+      /illegal base64 data at input byte 0$/,
+    );
+    assert.match(
+      String((await create({ a: 'YW=j' })).json['message']),
+      /illegal base64 data at input byte 2$/,
+    );
+    assert.equal(
+      (await create({ a: 5 })).json['message'],
+      'Secret in version "v1" cannot be handled as a Secret: json: cannot unmarshal number into Go struct field Secret.data of type []uint8',
+    );
+    const ok = await create({ a: 'YW\nJj' });
+    assert.equal(ok.status, 201, 'Go skips newlines inside base64');
+    emu.put(secret({ name: 'b64-patch', namespace: NS, data: { a: 'x' } }));
+    const patched = await call(emu, 'PATCH', `${path}/b64-patch`, {
+      body: { data: { a: 'not base64!' } },
+      contentType: 'application/merge-patch+json',
+    });
+    assert.equal(patched.status, 422);
+    assert.match(
+      String(patched.json['message']),
+      /^ "" is invalid: patch: Invalid value: "\{.*\}": illegal base64 data at input byte 3$/,
+    );
+    assert.equal((patched.json['details'] as { causes: Array<{ field: string }> }).causes[0]?.field, 'patch');
+    const smp = await call(emu, 'PATCH', `${path}/b64-patch`, {
+      body: { data: { a: 'not base64!' } },
+      contentType: 'application/strategic-merge-patch+json',
+    });
+    assert.equal(
+      smp.json['message'],
+      ' "" is invalid: patch: Invalid value: "map[data:map[a:not base64!]]": error decoding from json: illegal base64 data at input byte 3',
+    );
+  });
+
+  test('total data over 1 MiB is 422 Too long, bodies over 3 MiB are 413', async () => {
+    const max = 1024 * 1024;
+    const atLimit = await call(emu, 'POST', path, {
+      body: {
+        metadata: { name: 'at-limit' },
+        data: { a: Buffer.alloc(max - 1).toString('base64'), b: b64('x') },
+      },
+    });
+    assert.equal(atLimit.status, 201);
+    const over = await call(emu, 'POST', path, {
+      body: {
+        metadata: { name: 'over-limit' },
+        data: { a: Buffer.alloc(max).toString('base64'), b: b64('x') },
+      },
+    });
+    assert.equal(over.status, 422);
+    assert.equal(
+      over.json['message'],
+      'Secret "over-limit" is invalid: data: Too long: may not be more than 1048576 bytes',
+    );
+    const huge = await call(emu, 'POST', path, {
+      body: { metadata: { name: 'huge' }, stringData: { a: 'x'.repeat(3 * max) } },
+    });
+    assert.equal(huge.status, 413);
+    assert.equal(huge.json['message'], 'Request entity too large: limit is 3145728');
+  });
+
+  test('type cannot change and an immutable Secret refuses data changes', async () => {
+    emu.put({ ...secret({ name: 'typed', namespace: NS, data: { a: '1' } }), type: 'example.com/one' });
+    const retype = await call(emu, 'PATCH', `${path}/typed`, {
+      body: { type: 'example.com/two' },
+      contentType: 'application/merge-patch+json',
+    });
+    assert.equal(retype.status, 422);
+    assert.equal(
+      retype.json['message'],
+      'Secret "typed" is invalid: type: Invalid value: "example.com/two": field is immutable',
+    );
+    emu.put({ ...secret({ name: 'frozen', namespace: NS, data: { a: '1' } }), immutable: true });
+    const change = await call(emu, 'PATCH', `${path}/frozen`, {
+      body: { data: { a: b64('2') } },
+      contentType: 'application/merge-patch+json',
+    });
+    assert.equal(change.status, 422);
+    assert.equal(
+      change.json['message'],
+      'Secret "frozen" is invalid: data: Forbidden: field is immutable when `immutable` is set',
+    );
+  });
+});
+
+describe('JSON patch strictness', () => {
+  const path = `/api/v1/namespaces/${NS}/secrets/jp-strict`;
+  const GENERIC_422 = {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: 'the server rejected our request due to an error in our request',
+    reason: 'Invalid',
+    details: {},
+    code: 422,
+  };
+  const jsonPatch = (body: unknown, query = ''): Promise<CallResult> =>
+    call(emu, 'PATCH', `${path}${query}`, {
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+      contentType: 'application/json-patch+json',
+    });
+
+  before(() => {
+    emu.put(secret({ name: 'jp-strict', namespace: NS, data: { a: '1' } }));
+  });
+
+  test('operations json-patch cannot apply are 422 with the generic message', async () => {
+    const failing: unknown[][] = [
+      [{ op: 'remove', path: '/data/missing' }],
+      [{ op: 'frobnicate', path: '/data/a', value: 'x' }],
+      [{ op: 'add', value: 'x' }],
+      [{ op: 'add', path: '/data/a/deeper', value: 'x' }],
+      [{ op: 'add', path: '/nope/x', value: 'x' }],
+      [{ op: 'add', path: '/metadata/finalizers/3', value: 'x' }],
+      [{ op: 'test', path: '/data/a', value: 'wrong' }],
+      [{ op: 'test', path: '/data/a' }],
+      [{ op: 'move', from: '/data/missing', path: '/data/b' }],
+      [null],
+    ];
+    for (const ops of failing) {
+      const r = await jsonPatch(ops);
+      assert.equal(r.status, 422, JSON.stringify(ops));
+      assert.deepEqual(r.json, GENERIC_422);
+    }
+    assert.deepEqual(decoded(emu.get('v1', 'Secret', NS, 'jp-strict')?.['data'] as Record<string, string>), {
+      a: '1',
+    });
+  });
+
+  test('bodies that do not decode as a patch are 400 with the decoder message', async () => {
+    const cases: Array<[unknown, string, string?]> = [
+      [
+        { op: 'add' },
+        'error decoding patch: json: cannot unmarshal object into Go value of type []handlers.jsonPatchOp',
+      ],
+      [[1], 'error decoding patch: json: cannot unmarshal number into Go value of type handlers.jsonPatchOp'],
+      [
+        [{ op: 5, path: '/data/a' }],
+        'error decoding patch: json: cannot unmarshal number into Go struct field jsonPatchOp.op of type string',
+      ],
+      [
+        { op: 'add' },
+        'json: cannot unmarshal object into Go value of type jsonpatch.Patch',
+        '?fieldValidation=Ignore',
+      ],
+    ];
+    for (const [body, message, query] of cases) {
+      const r = await jsonPatch(body, query);
+      assert.equal(r.status, 400);
+      assert.equal(r.json['message'], message);
+    }
+    const fv = await jsonPatch([], '?fieldValidation=Loose');
+    assert.equal(
+      fv.json['message'],
+      'PatchOptions.meta.k8s.io "" is invalid: fieldValidation: Unsupported value: "Loose": supported values: "", "Ignore", "Strict", "Warn"',
+    );
+  });
+
+  test('json-patch v4 quirks the apiserver accepts: add/replace without value store null, replace adds, test without value panics', async () => {
+    const add = await jsonPatch([{ op: 'add', path: '/data/novalue' }]);
+    assert.equal(add.status, 200);
+    assert.equal((add.json['data'] as Record<string, string>)['novalue'], '');
+    const replace = await jsonPatch([{ op: 'replace', path: '/data/fresh', value: b64('f') }]);
+    assert.equal(replace.status, 200, 'replace of a missing object member adds it in json-patch v4');
+    assert.equal(decoded(replace.json['data'] as Record<string, string>)['fresh'], 'f');
+    const panic = await jsonPatch([{ op: 'test', path: '/data/absent' }]);
+    assert.equal(panic.status, 500);
+    assert.equal(panic.text, 'This request caused apiserver to panic. Look in the logs for details.\n');
+    assert.match(String(panic.headers['content-type']), /^text\/plain/);
+    const nullTest = await jsonPatch([{ op: 'test', path: '/data/absent', value: null }]);
+    assert.equal(nullTest.status, 200);
+    const tooMany = await jsonPatch(
+      Array.from({ length: 10001 }, () => ({ op: 'test', path: '/data/a', value: b64('1') })),
+    );
+    assert.equal(tooMany.status, 413);
+    assert.equal(
+      tooMany.json['message'],
+      'Request entity too large: The allowed maximum operations in a JSON patch is 10000, got 10001',
+    );
+  });
+
+  test('merge and strategic merge bodies that are not objects are 400', async () => {
+    const patch = async (body: string, type: string): Promise<CallResult> =>
+      call(emu, 'PATCH', path, { body, contentType: type });
+    const mergeType = 'application/merge-patch+json';
+    assert.equal(
+      (await patch('[1]', mergeType)).json['message'],
+      'error decoding patch: json: cannot unmarshal array into Go value of type map[string]interface {}',
+    );
+    assert.equal(
+      (await patch('"x"', mergeType)).json['message'],
+      'error decoding patch: json: cannot unmarshal string into Go value of type map[string]interface {}',
+    );
+    const nul = await patch('null', mergeType);
+    assert.equal(nul.status, 400);
+    assert.equal(nul.json['message'], 'Invalid JSON Patch');
+    const smp = await patch('[1]', 'application/strategic-merge-patch+json');
+    assert.equal(smp.status, 400);
+    assert.equal(
+      smp.json['message'],
+      'json: cannot unmarshal array into Go value of type map[string]interface {}',
+    );
+  });
+});
+
+describe('network faults', () => {
+  let net: KubeEmulator;
+  before(async () => {
+    net = await startKubeEmulator();
+    net.put(secret({ name: 'n', namespace: NS, data: { a: 'b' } }));
+  });
+  after(async () => {
+    await closeAgent(net);
+    await net.close();
+  });
+  const path = `/api/v1/namespaces/${NS}/secrets/n`;
+
+  test('blackhole reads requests and never answers; turned off, the server answers again', async () => {
+    net.blackhole(true);
+    const started = Date.now();
+    await assert.rejects(call(net, 'GET', path, { signal: AbortSignal.timeout(300) }), (err: Error) =>
+      /abort|timeout/i.test(`${err.name} ${err.message}`),
+    );
+    assert.ok(Date.now() - started >= 250);
+    net.blackhole(false);
+    assert.equal((await call(net, 'GET', path)).status, 200);
+    const log = net.requests().filter((r) => r.path === path);
+    assert.deepEqual(
+      log.map((r) => [r.status, r.fault]),
+      [
+        [0, 'blackhole'],
+        [200, undefined],
+      ],
+    );
+  });
+
+  test('close() ends promptly while a blackholed request is still waiting', async () => {
+    const e = await startKubeEmulator();
+    const agent = new Agent({ connect: { ca: e.caPem } });
+    try {
+      e.blackhole(true);
+      const pending = httpsCall(`${e.url}/api/v1/namespaces/${NS}/secrets`, {
+        headers: { authorization: `Bearer ${e.token}` },
+        dispatcher: agent,
+      }).then(
+        () => 'answered',
+        () => 'failed',
+      );
+      while (e.requests().length === 0) await new Promise((r) => setTimeout(r, 10));
+      const started = Date.now();
+      await e.close();
+      assert.ok(Date.now() - started < 1000, `close took ${Date.now() - started} ms`);
+      assert.equal(await pending, 'failed');
+    } finally {
+      await agent.close();
+    }
+  });
+
+  test('resetNext destroys the connection without any response, for the given number of times', async () => {
+    net.resetNext({ pathIncludes: '/secrets/n', method: 'GET', times: 2 });
+    for (let i = 0; i < 2; i++)
+      await assert.rejects(call(net, 'GET', path), (err: NodeJS.ErrnoException) =>
+        /ECONNRESET|other side closed|socket/i.test(`${err.code ?? ''} ${err.message}`),
+      );
+    assert.equal((await call(net, 'GET', path)).status, 200);
+    assert.deepEqual(
+      net
+        .requests()
+        .filter((r) => r.fault === 'reset')
+        .map((r) => r.status),
+      [0, 0],
+    );
+  });
+
+  test('delayNext answers after the delay; failNext sends Retry-After, with a custom retryAfterSeconds too', async () => {
+    net.delayNext({ pathIncludes: '/secrets/n', ms: 300 });
+    const started = Date.now();
+    const slow = await call(net, 'GET', path);
+    assert.equal(slow.status, 200);
+    assert.ok(Date.now() - started >= 280);
+    assert.equal(net.requests().at(-1)?.fault, 'delay');
+    net.failNext({ pathIncludes: '/secrets/n', status: 429 });
+    const throttled = await call(net, 'GET', path);
+    assert.equal(throttled.status, 429);
+    assert.equal(throttled.headers['retry-after'], '1');
+    assert.deepEqual(throttled.json['details'], { retryAfterSeconds: 1 });
+    net.failNext({ pathIncludes: '/secrets/n', status: 503, retryAfterSeconds: 7 });
+    const unavailable = await call(net, 'GET', path);
+    assert.equal(unavailable.headers['retry-after'], '7');
+    assert.deepEqual(unavailable.json['details'], { retryAfterSeconds: 7 });
+    net.failNext({ pathIncludes: '/secrets/n', status: 429, retryAfterSeconds: 0 });
+    assert.equal((await call(net, 'GET', path)).headers['retry-after'], undefined);
+  });
+
+  test('kubeconfigs can carry an added user token', () => {
+    const token = net.addUser('kubeconfig-user');
+    const dir = mkdtempSync(join(tmpdir(), 'kube-emu-'));
+    try {
+      const file = join(dir, 'kubeconfig');
+      net.writeKubeconfig(file, NS, token);
+      const kc = new KubeConfig();
+      kc.loadFromFile(file);
+      assert.equal(kc.getCurrentUser()?.token, token);
+      assert.equal(kc.getContextObject(kc.getCurrentContext())?.namespace, NS);
+      assert.match(net.kubeconfigYaml(NS, token), new RegExp(token));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

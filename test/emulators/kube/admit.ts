@@ -1,15 +1,16 @@
-// Decoding and admission of request bodies: type-meta checks (400), Secret stringData/base64 rules,
-// name rules and CRD schema pruning/defaulting/validation (422), as the apiserver applies them.
+// Decoding and admission of request bodies: type-meta checks (400), name rules, Secret and RBAC
+// validation and CRD schema pruning/defaulting/validation (422), as the apiserver applies them.
+import { goQuote } from './go-text.ts';
 import { isObject } from './json.ts';
+import { admitRbac, pathSegmentErrors } from './rbac-validate.ts';
 import { apiVersionOf, type ResourceDef } from './resources.ts';
 import { validateCustomObject } from './schema.ts';
 import { badRequest, invalid, KubeHttpError, type StatusCause } from './status.ts';
+import { admitSecret } from './secret-validate.ts';
 import { pruneAndDefault } from './structural.ts';
 import type { KubeObject } from './types.ts';
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 // Parses a JSON body into an object, or answers 400 as the apiserver's decoder does.
 export function decodeJson(raw: string): unknown {
@@ -92,42 +93,24 @@ function checkStringMaps(meta: Record<string, unknown>): void {
   }
 }
 
-// Secrets: stringData is merged into data (base64) and dropped; data must be valid base64 and keys valid.
-function admitSecret(obj: KubeObject): StatusCause[] {
-  const data = isObject(obj['data']) ? { ...obj['data'] } : {};
-  for (const [k, v] of Object.entries(data)) {
-    if (typeof v !== 'string' || v.length % 4 !== 0 || !BASE64.test(v)) {
-      throw new KubeHttpError(
-        badRequest(
-          `Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte ${typeof v === 'string' ? v.length : 0} (key ${k})`,
-        ),
-      );
-    }
-  }
-  const stringData = obj['stringData'];
-  if (isObject(stringData))
-    for (const [k, v] of Object.entries(stringData))
-      data[k] = Buffer.from(String(v), 'utf8').toString('base64');
-  delete obj['stringData'];
-  if (Object.keys(data).length > 0) obj['data'] = data;
-  else delete obj['data'];
-  if (typeof obj['type'] !== 'string' || obj['type'] === '') obj['type'] = 'Opaque';
-  const msg =
-    "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')";
-  return Object.keys(data)
-    .filter((k) => !SECRET_KEY.test(k))
-    .map((k) => ({
-      reason: 'FieldValueInvalid',
-      message: `Invalid value: ${JSON.stringify(k)}: ${msg}`,
-      field: `data[${k}]`,
-    }));
+// RBAC objects only need a name a URL path segment can carry.
+function rbacNameCauses(name: string): StatusCause[] {
+  if (name === '') return nameCauses(name);
+  return pathSegmentErrors(name).map((msg) => ({
+    reason: 'FieldValueInvalid',
+    message: `Invalid value: ${goQuote(name)}: ${msg}`,
+    field: 'metadata.name',
+  }));
 }
 
-// Normalizes `obj` in place for storage and throws 422 Invalid with every cause found.
-export function admit(def: ResourceDef, obj: KubeObject): KubeObject {
+// Normalizes `obj` in place for storage and throws 422 Invalid with every cause found; `old` is the
+// stored object on an update. A body the typed decoder rejects throws DecodeError (see verbs.ts).
+export function admit(def: ResourceDef, obj: KubeObject, old?: KubeObject): KubeObject {
   checkStringMaps(obj.metadata);
-  const causes: StatusCause[] = nameCauses(obj.metadata.name);
-  if (def.group === '' && def.plural === 'secrets') causes.push(...admitSecret(obj));
+  const rbac = def.group === 'rbac.authorization.k8s.io';
+  const causes: StatusCause[] = rbac ? rbacNameCauses(obj.metadata.name) : nameCauses(obj.metadata.name);
+  if (def.group === '' && def.plural === 'secrets') causes.push(...admitSecret(obj, old));
+  if (rbac) causes.push(...admitRbac(def, obj, old));
   if (def.group === '' && def.plural === 'pods') {
     const status = isObject(obj['status']) ? obj['status'] : {};
     obj['status'] = { phase: 'Pending', ...status };

@@ -11,7 +11,7 @@ function resourceList(groupVersion: string, defs: ResourceDef[]): Record<string,
       singularName: d.kind.toLowerCase(),
       namespaced: d.namespaced,
       kind: d.kind,
-      verbs: VERBS,
+      verbs: d.verbs ?? VERBS,
     };
     const status = {
       name: `${d.plural}/status`,

@@ -43,11 +43,12 @@ export class Faults {
     if (hit === undefined) return undefined;
     hit.left -= 1;
     const { status, reason, message } = hit.rule;
+    const retry = hit.rule.retryAfterSeconds ?? (status === 429 ? 1 : 0);
     return failure(
       status,
       message ?? genericMessage(status),
       reason,
-      status === 429 ? { retryAfterSeconds: 1 } : {},
+      retry > 0 ? { retryAfterSeconds: retry } : {},
     );
   }
 
@@ -55,7 +56,8 @@ export class Faults {
     this.#forbids.push(rule);
   }
 
-  // RBAC check; `resource` is "plural" or "plural/subresource", matched exactly ("*" matches all).
+  // Denial check on top of RBAC; `resource` is "plural" or "plural/subresource", matched exactly
+  // ("*" matches all).
   isForbidden(verb: string, resource: string, namespace: string): boolean {
     return this.#forbids.some(
       (r) =>

@@ -3,18 +3,29 @@ import { apiVersionOf } from './resources.ts';
 import type { ResourceTarget } from './routes.ts';
 import { selectorFrom } from './selectors.ts';
 import { KubeHttpError, notFound } from './status.ts';
-import type { ObjectStore } from './store.ts';
+import type { StatusBody } from './status.ts';
+import type { StoreView } from './store.ts';
 import type { KubeObject } from './types.ts';
 
+// What a verb handler works with; dispatch builds one per request (dry-run or not).
 export interface VerbContext {
-  store: ObjectStore;
+  // The real store, or a DryRunStore for ?dryRun=All.
+  store: StoreView;
+  dryRun: boolean;
+  // '' (behaves as Warn), Ignore, Strict or Warn: only changes patch decode messages here.
+  fieldValidation: string;
   // True when conflictNextStatusWrites still has a 409 to hand out.
   takeStatusConflict(): boolean;
+  // The 403 for a PUT that would create `name`, or undefined when the user may create it.
+  forbidCreate(name: string): StatusBody | undefined;
 }
 
+// One answer: a JSON body, or (`text`) a plain-text body such as the apiserver's panic message.
 export interface Reply {
   status: number;
   body: unknown;
+  text?: string;
+  dryRun?: boolean;
 }
 
 // A Namespace object for namespaces that exist implicitly (the emulator never requires creating one).

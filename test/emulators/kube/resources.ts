@@ -17,6 +17,10 @@ export interface ResourceDef {
   // DELETE answers with the deleted object (pods, serviceaccounts) instead of a Success Status.
   returnsDeleted: boolean;
   schema?: Schema;
+  // Discovery verbs when not the usual CRUD set (e.g. create-only reviews).
+  verbs?: string[];
+  // Answered by a handler instead of storage: the only such resource is SelfSubjectAccessReview.
+  virtual?: 'access-review';
 }
 
 export interface Registry {
@@ -57,7 +61,7 @@ function builtin(group: string, plural: string, kind: string, more: Partial<Reso
   };
 }
 
-// Core and RBAC resources the addon (or Stash around it) touches; CRD resources are added from YAML.
+// Core, RBAC and access-review resources the addon (or Stash around it) touches; CRDs come from YAML.
 export function builtinDefs(): ResourceDef[] {
   const rbac = 'rbac.authorization.k8s.io';
   return [
@@ -69,6 +73,13 @@ export function builtinDefs(): ResourceDef[] {
     builtin('', 'namespaces', 'Namespace', { namespaced: false, hasStatus: true }),
     builtin(rbac, 'roles', 'Role', { createOnUpdate: true }),
     builtin(rbac, 'rolebindings', 'RoleBinding', { createOnUpdate: true }),
+    builtin(rbac, 'clusterroles', 'ClusterRole', { namespaced: false, createOnUpdate: true }),
+    builtin(rbac, 'clusterrolebindings', 'ClusterRoleBinding', { namespaced: false, createOnUpdate: true }),
+    builtin('authorization.k8s.io', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview', {
+      namespaced: false,
+      verbs: ['create'],
+      virtual: 'access-review',
+    }),
   ];
 }
 

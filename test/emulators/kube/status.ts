@@ -1,6 +1,8 @@
 // metav1.Status failure bodies with the messages, reasons and details k8s.io/apimachinery's
 // errors package produces, so callers' error handling is exercised against the real shapes.
-import { qualifiedKind, qualifiedResource, type ResourceDef } from './resources.ts';
+import { goQuote } from './go-text.ts';
+import type { RequestAttributes } from './request-info.ts';
+import { qualifiedResource, type ResourceDef } from './resources.ts';
 
 export interface StatusCause {
   reason: string;
@@ -113,32 +115,73 @@ export function conflict(
   );
 }
 
-// 403 in the exact wording of the apiserver's RBAC denial.
-export function forbidden(
-  def: ResourceDef,
+// The authorization half of a 403 (responsewriters.forbiddenMessage).
+export function forbiddenMessage(attrs: RequestAttributes, user: string): string {
+  if (!attrs.isResourceRequest)
+    return `User ${goQuote(user)} cannot ${attrs.verb} path ${goQuote(attrs.path)}`;
+  const resource = attrs.subresource === '' ? attrs.resource : `${attrs.resource}/${attrs.subresource}`;
+  const scope =
+    attrs.namespace !== '' ? `in the namespace ${goQuote(attrs.namespace)}` : 'at the cluster scope';
+  return `User ${goQuote(user)} cannot ${attrs.verb} resource ${goQuote(resource)} in API group ${goQuote(attrs.apiGroup)} ${scope}`;
+}
+
+// apierrors.NewForbidden: `<resource.group> "<name>" is forbidden: <why>`, details name the main resource.
+export function forbiddenStatus(group: string, resource: string, name: string, why: string): StatusBody {
+  const qualified = group === '' ? resource : `${resource}.${group}`;
+  let message: string;
+  if (qualified === '') message = `forbidden: ${why}`;
+  else if (name === '') message = `${qualified} is forbidden: ${why}`;
+  else message = `${qualified} ${goQuote(name)} is forbidden: ${why}`;
+  const details: NonNullable<StatusBody['details']> = {
+    ...(name !== '' ? { name } : {}),
+    ...(group !== '' ? { group } : {}),
+    ...(resource !== '' ? { kind: resource } : {}),
+  };
+  return failure(403, message, 'Forbidden', details);
+}
+
+// The 403 the authorization filter answers; a non-empty authorizer reason is appended after ": ".
+export function forbidden(attrs: RequestAttributes, user: string, reason = ''): StatusBody {
+  // The filter escapes &, < and > so the message never looks like HTML.
+  const msg = forbiddenMessage(attrs, user).replace(
+    /[&<>]/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c] ?? c,
+  );
+  const why = reason === '' ? msg : `${msg}: ${reason}`;
+  return forbiddenStatus(attrs.apiGroup, attrs.resource, attrs.name, why);
+}
+
+// Go's aggregate of field errors: duplicates dropped, one alone, several bracketed and comma-joined.
+function aggregateCauses(causes: StatusCause[]): string {
+  const texts = [...new Set(causes.map((c) => (c.field === '' ? c.message : `${c.field}: ${c.message}`)))];
+  return texts.length === 1 ? (texts[0] ?? '') : `[${texts.join(', ')}]`;
+}
+
+// 422 for any group/kind: `Kind.group "name" is invalid: causes` (apierrors.NewInvalid).
+export function invalidKind(
+  gk: { group: string; kind: string },
   name: string,
-  user: string,
-  verb: string,
-  subresource: string,
-  namespace: string,
+  causes: StatusCause[],
 ): StatusBody {
-  const resource = subresource === '' ? def.plural : `${def.plural}/${subresource}`;
-  const scope = namespace !== '' ? `in the namespace "${namespace}"` : 'at the cluster scope';
-  const why = `User "${user}" cannot ${verb} resource "${resource}" in API group "${def.group}" ${scope}`;
-  const subject = name !== '' ? `${qualifiedResource(def)} "${name}"` : qualifiedResource(def);
-  return failure(403, `${subject} is forbidden: ${why}`, 'Forbidden', resourceDetails(def, name));
+  const qualified = gk.group === '' ? gk.kind : `${gk.kind}.${gk.group}`;
+  const head = `${qualified} ${goQuote(name)} is invalid`;
+  const message = causes.length === 0 ? head : `${head}: ${aggregateCauses(causes)}`;
+  return failure(422, message, 'Invalid', {
+    ...(name !== '' ? { name } : {}),
+    ...(gk.group !== '' ? { group: gk.group } : {}),
+    ...(gk.kind !== '' ? { kind: gk.kind } : {}),
+    causes,
+  });
 }
 
 // 422: `Kind.group "x" is invalid: field: msg` (several causes are bracketed and comma-joined).
 export function invalid(def: ResourceDef, name: string, causes: StatusCause[]): StatusBody {
-  const texts = causes.map((c) => `${c.field}: ${c.message}`);
-  const joined = texts.length === 1 ? (texts[0] ?? '') : `[${texts.join(', ')}]`;
-  return failure(422, `${qualifiedKind(def)} "${name}" is invalid: ${joined}`, 'Invalid', {
-    ...(name !== '' ? { name } : {}),
-    ...(def.group !== '' ? { group: def.group } : {}),
-    kind: def.kind,
-    causes,
-  });
+  return invalidKind({ group: def.group, kind: def.kind }, name, causes);
+}
+
+// 413 for a body over the apiserver's limit or a JSON patch with too many operations.
+export function tooLarge(message: string): StatusBody {
+  return failure(413, `Request entity too large: ${message}`, 'RequestEntityTooLarge');
 }
 
 // 400 BadRequest with the decoder's or handler's message.

@@ -21,8 +21,48 @@ function specPart(def: ResourceDef, obj: KubeObject): string {
   return JSON.stringify(rest);
 }
 
+// What the API would store for a new object: uid, creationTimestamp, generation, and `rv` (a dry-run
+// create has none: the object never reaches etcd).
+export function stampNew(def: ResourceDef, obj: KubeObject, rv: string | undefined): KubeObject {
+  const meta: Meta = { ...obj.metadata, uid: randomUUID(), creationTimestamp: timestamp() };
+  if (rv !== undefined) meta['resourceVersion'] = rv;
+  if (!def.namespaced) delete meta.namespace;
+  if (def.tracksGeneration) meta['generation'] = 1;
+  else delete meta['generation'];
+  return { ...obj, metadata: meta };
+}
+
+// What the API would store for an update of `old` to `next` at resourceVersion `rv`.
+export function stampUpdate(def: ResourceDef, old: KubeObject, next: KubeObject, rv: string): KubeObject {
+  const meta: Meta = {
+    ...next.metadata,
+    name: old.metadata.name,
+    uid: old.metadata['uid'],
+    creationTimestamp: old.metadata['creationTimestamp'],
+    resourceVersion: rv,
+  };
+  if (old.metadata.namespace !== undefined) meta.namespace = old.metadata.namespace;
+  if (def.tracksGeneration) {
+    const gen = typeof old.metadata['generation'] === 'number' ? old.metadata['generation'] : 1;
+    meta['generation'] = specPart(def, old) === specPart(def, next) ? gen : gen + 1;
+  }
+  return { ...next, metadata: meta };
+}
+
+// The storage operations the verbs use; ObjectStore and the dry-run view both implement it.
+export interface StoreView {
+  revision(): string;
+  find(def: ResourceDef, namespace: string, name: string): KubeObject | undefined;
+  list(def: ResourceDef, namespace: string | undefined): KubeObject[];
+  insert(def: ResourceDef, obj: KubeObject): KubeObject;
+  update(def: ResourceDef, old: KubeObject, next: KubeObject): KubeObject;
+  touch(def: ResourceDef, obj: KubeObject): void;
+  delete(def: ResourceDef, namespace: string, name: string): KubeObject | undefined;
+  namespaces(): string[];
+}
+
 // All objects of one emulator, keyed like etcd (group/resource/namespace/name).
-export class ObjectStore {
+export class ObjectStore implements StoreView {
   #objects = new Map<string, KubeObject>();
   #revision = 100;
 
@@ -53,36 +93,15 @@ export class ObjectStore {
 
   // Stores a new object, stamping uid, creationTimestamp, resourceVersion and generation.
   insert(def: ResourceDef, obj: KubeObject): KubeObject {
-    const meta: Meta = {
-      ...obj.metadata,
-      uid: randomUUID(),
-      creationTimestamp: timestamp(),
-      resourceVersion: this.bump(),
-    };
-    if (!def.namespaced) delete meta.namespace;
-    if (def.tracksGeneration) meta['generation'] = 1;
-    else delete meta['generation'];
-    const stored: KubeObject = { ...obj, metadata: meta };
-    this.#objects.set(storageKey(def, meta.namespace ?? '', meta.name), stored);
+    const stored = stampNew(def, obj, this.bump());
+    this.#objects.set(storageKey(def, stored.metadata.namespace ?? '', stored.metadata.name), stored);
     return stored;
   }
 
   // Replaces an existing object, keeping server-owned metadata and bumping generation on spec change.
   update(def: ResourceDef, old: KubeObject, next: KubeObject): KubeObject {
-    const meta: Meta = {
-      ...next.metadata,
-      name: old.metadata.name,
-      uid: old.metadata['uid'],
-      creationTimestamp: old.metadata['creationTimestamp'],
-      resourceVersion: this.bump(),
-    };
-    if (old.metadata.namespace !== undefined) meta.namespace = old.metadata.namespace;
-    if (def.tracksGeneration) {
-      const gen = typeof old.metadata['generation'] === 'number' ? old.metadata['generation'] : 1;
-      meta['generation'] = specPart(def, old) === specPart(def, next) ? gen : gen + 1;
-    }
-    const stored: KubeObject = { ...next, metadata: meta };
-    this.#objects.set(storageKey(def, meta.namespace ?? '', meta.name), stored);
+    const stored = stampUpdate(def, old, next, this.bump());
+    this.#objects.set(storageKey(def, stored.metadata.namespace ?? '', stored.metadata.name), stored);
     return stored;
   }
 
