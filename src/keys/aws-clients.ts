@@ -2,6 +2,7 @@
 // secret and the given environment: nothing is read from or written to process.env by us.
 import { TaskError } from '../errors.ts';
 import { registerSecret } from '../secrets.ts';
+import { cloudDeadlines, sdkTimeoutMs, type CloudDeadlines } from './cloud-call.ts';
 import { specString } from './cloud.ts';
 
 export interface AwsStaticCredentials {
@@ -13,7 +14,8 @@ export interface AwsStaticCredentials {
 export interface AwsCommonConfig {
   region?: string;
   credentials?: AwsStaticCredentials;
-  maxAttempts: number;
+  // 1: attempts, backoff and the total bound are boundedCall's (cloud-call.ts).
+  maxAttempts: 1;
   requestHandler: { connectionTimeout: number; requestTimeout: number };
   ignoreConfiguredEndpointUrls: true;
 }
@@ -58,6 +60,7 @@ export function awsClientSettings(
   spec: Record<string, unknown>,
   credentials: Record<string, Buffer> | undefined,
   env: NodeJS.ProcessEnv,
+  deadlines: CloudDeadlines = cloudDeadlines(),
 ): AwsClientSettings {
   const fromEnv = (name: string): string | undefined => {
     const own = env[name] ?? '';
@@ -71,10 +74,9 @@ export function awsClientSettings(
     common: {
       ...(region === undefined ? {} : { region }),
       ...(credentials === undefined ? {} : { credentials: staticCredentials(credentials) }),
-      // Fail fast: auth errors are never retried by the SDK, and a dead endpoint costs at most
-      // three attempts of a bounded time each.
-      maxAttempts: 3,
-      requestHandler: { connectionTimeout: 10_000, requestTimeout: 30_000 },
+      // The socket-level bounds back up the per-attempt abort of boundedCall.
+      maxAttempts: 1,
+      requestHandler: { connectionTimeout: sdkTimeoutMs(deadlines), requestTimeout: sdkTimeoutMs(deadlines) },
       ignoreConfiguredEndpointUrls: true,
     },
     kmsEndpoint:

@@ -18,6 +18,37 @@ const DENIED = new Set(['AccessDeniedException', 'AccessDenied', 'UnauthorizedOp
 
 const MAX_DETAIL = 400;
 
+// Throttling and server-side faults of KMS and SSM, worth another attempt (the SDK's own retries are off).
+const TRANSIENT = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'KMSInternalException',
+  'InternalServerError',
+  'InternalFailure',
+  'ServiceUnavailable',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+]);
+// A refused connection is not retried: a wrong endpoint should fail at once.
+const TRANSIENT_NETWORK = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN']);
+
+// Whether an AWS SDK failure is worth another attempt.
+export function isRetryableAws(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const e = err as Error & { code?: unknown; $retryable?: unknown; $metadata?: { httpStatusCode?: unknown } };
+  if (TRANSIENT.has(e.name) || e.$retryable !== undefined) return true;
+  const status = e.$metadata?.httpStatusCode;
+  if (typeof status === 'number' && status >= 500) return true;
+  return typeof e.code === 'string' && TRANSIENT_NETWORK.has(e.code);
+}
+
+// KMS's answer to a DryRun request that would have succeeded.
+export const isDryRunSuccess = (err: unknown): boolean =>
+  err instanceof Error && err.name === 'DryRunOperationException';
+
 function rawDetail(err: unknown): { name: string; text: string } {
   if (!(err instanceof Error)) return { name: 'Error', text: String(err) };
   const code = (err as { code?: unknown }).code;

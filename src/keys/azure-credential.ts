@@ -14,6 +14,7 @@ import {
 import type { SecretClientOptions } from '@azure/keyvault-secrets';
 import { TaskError } from '../errors.ts';
 import { registerSecret } from '../secrets.ts';
+import { cloudDeadlines, sdkTimeoutMs, type CloudDeadlines } from './cloud-call.ts';
 import { credentialSecretName, specString, type CloudStoreOptions } from './cloud.ts';
 
 const MODE = 'azureKeyVault';
@@ -29,10 +30,6 @@ const KNOWN_AUTHORITIES = new Set(Object.values(CLOUDS));
 
 type PipelinePolicy = NonNullable<SecretClientOptions['additionalPolicies']>[number]['policy'];
 
-// Fail fast: a wrong URL or credential must surface in seconds, not after minutes of back-off.
-const REQUEST_TIMEOUT_MS = 10_000;
-const RETRY = { maxRetries: 2, retryDelayInMs: 500, maxRetryDelayInMs: 2_000 };
-
 export interface AzureAuth {
   credential: TokenCredential;
   // What the credential authenticates as, for error messages (never a secret).
@@ -44,15 +41,17 @@ export interface AzureAuth {
   agent: Agent | undefined;
 }
 
-// Bounds each attempt with its own abort signal, not `request.timeout`: the SDK's HTTP client leaves that
-// timer running when the connection fails, which kept the process alive for the whole timeout.
-const timeoutPolicy: PipelinePolicy = {
+// Bounds each request with its own abort signal, not `request.timeout`: the SDK's HTTP client leaves that
+// timer running when the connection fails, which kept the process alive for the whole timeout. A backstop:
+// every Key Vault call already carries boundedCall's per-attempt signal, which reaches the token requests
+// too, but MSAL's own network calls might not pass it on.
+const timeoutPolicy = (ms: number): PipelinePolicy => ({
   name: 'stashVaultRequestTimeout',
   sendRequest: async (request, next) => {
     const original = request.abortSignal;
     const controller = new AbortController();
     const abort = (): void => controller.abort();
-    const timer = setTimeout(abort, REQUEST_TIMEOUT_MS);
+    const timer = setTimeout(abort, ms);
     if (original?.aborted === true) abort();
     else original?.addEventListener('abort', abort);
     request.abortSignal = controller.signal;
@@ -65,12 +64,13 @@ const timeoutPolicy: PipelinePolicy = {
       else request.abortSignal = original;
     }
   },
-};
+});
 
-const failFast = {
-  retryOptions: RETRY,
-  additionalPolicies: [{ policy: timeoutPolicy, position: 'perRetry' as const }],
-};
+// No SDK retries: attempts, backoff and the total bound are boundedCall's (cloud-call.ts).
+const failFast = (d: CloudDeadlines) => ({
+  retryOptions: { maxRetries: 0 },
+  additionalPolicies: [{ policy: timeoutPolicy(sdkTimeoutMs(d)), position: 'perRetry' as const }],
+});
 
 // The Entra ID authority: AZURE_AUTHORITY_HOST from the task environment, else the one of spec.cloud.
 export function azureAuthorityHost(spec: Record<string, unknown>, env: NodeJS.ProcessEnv): string {
@@ -127,7 +127,7 @@ async function clientSecretCredential(
   registerSecret(clientSecret);
   const ca = await trustedCas(opts.env);
   const agent = new Agent({ keepAlive: true, ...(ca === undefined ? {} : { ca }) });
-  const clientOptions = { agent, ...failFast };
+  const clientOptions = { agent, ...failFast(cloudDeadlines(opts.deadlines)) };
   const credential = new ClientSecretCredential(tenantId, clientId, clientSecret, {
     ...clientOptions,
     authorityHost: host,
@@ -155,7 +155,10 @@ export async function azureAuth(opts: CloudStoreOptions, tenantId: string): Prom
   }
   // The ambient credentials talk to IMDS over plain HTTP, so they get CA settings, never the https agent.
   const ca = await trustedCas(env);
-  const clientOptions = { ...(ca === undefined ? {} : { tlsOptions: { ca } }), ...failFast };
+  const clientOptions = {
+    ...(ca === undefined ? {} : { tlsOptions: { ca } }),
+    ...failFast(cloudDeadlines(opts.deadlines)),
+  };
   if (flag(spec, 'useManagedIdentity', 'useManageIdentity')) {
     const credential = new ManagedIdentityCredential(clientOptions);
     return { credential, who: 'managed identity', authorityHost: host, clientOptions, agent: undefined };

@@ -61,3 +61,16 @@ export function azureFailure(err: unknown, authorityHost: string, redact: readon
   for (const value of redact) if (value.length >= 4) text = text.split(value).join('[redacted]');
   return text;
 }
+
+const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+// A refused connection is not retried: a wrong vault URL should fail at once.
+const RETRYABLE_NETWORK = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN']);
+
+// Whether a Key Vault (or Entra ID) failure is worth another attempt; the SDK's own retries are off.
+export function isRetryableAzure(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const status = field(err, 'statusCode');
+  if (typeof status === 'number') return RETRYABLE_STATUS.has(status);
+  const code = field(err, 'code');
+  return err.name === 'RestError' && typeof code === 'string' && RETRYABLE_NETWORK.has(code);
+}

@@ -2,6 +2,7 @@
 // credential secret (undefined = use the pod's ambient credentials), and the environment for endpoint
 // overrides. Credentials go to the SDK client only, never into process.env (restic inherits that).
 import { TaskError } from '../errors.ts';
+import type { CloudDeadlines } from './cloud-call.ts';
 import type { CheckedKeyStore } from './store.ts';
 
 export interface CloudStoreOptions {
@@ -10,10 +11,12 @@ export interface CloudStoreOptions {
   spec: Record<string, unknown>;
   credentials: Record<string, Buffer> | undefined;
   env: NodeJS.ProcessEnv;
+  // Overrides of the per-call deadlines (DEFAULT_DEADLINES in cloud-call.ts); tests shorten them.
+  deadlines?: Partial<CloudDeadlines>;
 }
 
 // checkAccess: authenticates and reads the named keys (missing ones are fine); KMS modes also
-// encrypt a probe. Nothing is changed.
+// encrypt a probe. Nothing is changed. proveWritable: see each mode's module.
 export type CloudKeyStore = CheckedKeyStore;
 
 export const specString = (spec: Record<string, unknown>, field: string): string => {

@@ -7,10 +7,10 @@ import { KeyManagementServiceClient } from '@google-cloud/kms';
 import { Storage } from '@google-cloud/storage';
 import { TaskError } from '../errors.ts';
 import { registerSecret } from '../secrets.ts';
+import { sdkTimeoutMs, type CloudDeadlines } from './cloud-call.ts';
+import { abortableFetch } from './google-signal.ts';
 
 export const MODE = 'googleKmsGcs';
-// One request may take this long; google-errors.ts bounds the attempts.
-export const ATTEMPT_TIMEOUT_MS = 10_000;
 // Endpoint overrides (tests, Private Service Connect). STORAGE_EMULATOR_HOST is the Storage SDK's
 // own name; the KMS SDK has none, so GOOGLE_KMS_ENDPOINT is ours.
 export const STORAGE_ENDPOINT_ENV = 'STORAGE_EMULATOR_HOST';
@@ -135,10 +135,11 @@ export function googleEndpoints(env: NodeJS.ProcessEnv): GoogleEndpoints {
 export function openGoogleClients(
   key: ServiceAccountKey | undefined,
   endpoints: GoogleEndpoints,
+  deadlines: CloudDeadlines,
 ): GoogleClients {
   const credentials = key === undefined ? {} : { credentials: key };
   // The REST transport (HTTP/1.1 + JSON) rather than gRPC: two tiny calls gain nothing from gRPC,
-  // and it is the transport the emulator tests exercise. Retries are ours (google-errors.ts).
+  // and it is the transport the emulator tests exercise. Retries and deadlines are ours (cloud-call.ts).
   const kms = new KeyManagementServiceClient({
     fallback: true,
     ...credentials,
@@ -148,12 +149,14 @@ export function openGoogleClients(
   // found its rejection goes unobserved, an unhandledRejection that would end the task. Observe it;
   // our own calls still report the failure.
   kms.operationsClient.operationsStub.catch(() => undefined);
+  abortableFetch(kms.auth);
   const storage = new Storage({
     apiEndpoint: endpoints.storage,
     // The SDK skips authentication for any non-default endpoint unless told otherwise.
     useAuthWithCustomEndpoint: true,
     ...credentials,
-    timeout: ATTEMPT_TIMEOUT_MS,
+    // This SDK takes no AbortSignal: its own timeout ends a request boundedCall gave up on.
+    timeout: sdkTimeoutMs(deadlines),
     // Off: a retried media download emits an uncaught ERR_STREAM_UNABLE_TO_PIPE (teeny-request).
     retryOptions: { autoRetry: false },
   });

@@ -1,14 +1,10 @@
 // Google SDK failures, read the same way whichever client raised them: KMS over REST throws a
 // GaxiosError whose message is Google's JSON error body, GCS an ApiError with the HTTP code, and
-// both throw fetch errors for the network. Here they become one verdict for the operator, a bounded
-// number of attempts, and a TaskError that names the store and key but never a value.
-import { setTimeout as sleep } from 'node:timers/promises';
+// both throw fetch errors for the network. Here they become one verdict for the operator, a retry
+// decision for boundedCall (cloud-call.ts), and a TaskError that names the store and key but never a value.
 import { TaskError } from '../errors.ts';
-import { ATTEMPT_TIMEOUT_MS } from './google-clients.ts';
 
 const MAX_DETAIL = 300;
-const ATTEMPTS = 3;
-const BACKOFF_MS = [250, 1000];
 
 const GRPC_STATUS: Record<number, string> = {
   1: 'CANCELLED',
@@ -42,14 +38,6 @@ const HTTP_STATUS: Record<number, string> = {
 const RETRYABLE_STATUS = new Set(['UNAVAILABLE', 'DEADLINE_EXCEEDED', 'RESOURCE_EXHAUSTED', 'INTERNAL']);
 const RETRYABLE_NETWORK = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'request-timeout']);
 
-// A request that got no answer in time (the KMS REST transport ignores its own timeout option).
-export class NoAnswerError extends Error {
-  constructor() {
-    super(`no answer within ${ATTEMPT_TIMEOUT_MS / 1000}s`);
-    this.name = 'NoAnswerError';
-  }
-}
-
 export interface GoogleFailure {
   // google.rpc status name, e.g. UNAUTHENTICATED; undefined for network errors.
   status: string | undefined;
@@ -71,9 +59,6 @@ function jsonError(text: string): { code?: unknown; message?: unknown; status?: 
 }
 
 export function googleFailure(err: unknown): GoogleFailure {
-  if (err instanceof NoAnswerError) {
-    return { status: undefined, http: undefined, network: 'timeout', message: err.message };
-  }
   if (!(err instanceof Error))
     return { status: undefined, http: undefined, network: undefined, message: String(err) };
   const e = err as Error & { code?: unknown; status?: unknown; type?: unknown };
@@ -99,43 +84,14 @@ export const isNotFound = (err: unknown): boolean => googleFailure(err).status =
 export const isMissingBucket = (err: unknown): boolean =>
   isNotFound(err) && /bucket does not exist/i.test(googleFailure(err).message);
 
-function isRetryable(err: unknown): boolean {
+// Whether a Google SDK failure is worth another attempt: a rejected credential, a denied permission or a
+// missing bucket/key fails on the first answer.
+export function isRetryableGoogle(err: unknown): boolean {
   const f = googleFailure(err);
   return (
     (f.status !== undefined && RETRYABLE_STATUS.has(f.status)) ||
-    (f.network !== undefined && RETRYABLE_NETWORK.has(f.network)) ||
-    f.network === 'timeout'
+    (f.network !== undefined && RETRYABLE_NETWORK.has(f.network))
   );
-}
-
-// Gives a request ATTEMPT_TIMEOUT_MS, cancelling it (gax promises have cancel()) when it runs over.
-async function withDeadline<T>(call: () => Promise<T>): Promise<T> {
-  const pending = call();
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      (pending as { cancel?: () => void }).cancel?.();
-      reject(new NoAnswerError());
-    }, ATTEMPT_TIMEOUT_MS);
-  });
-  try {
-    return await Promise.race([pending, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-// At most ATTEMPTS tries, and only for transient failures: a rejected credential, a denied
-// permission or a missing bucket/key fails on the first answer.
-export async function attempt<T>(call: () => Promise<T>): Promise<T> {
-  for (let i = 0; ; i++) {
-    try {
-      return await withDeadline(call);
-    } catch (err) {
-      if (i + 1 >= ATTEMPTS || !isRetryable(err)) throw err;
-      await sleep(BACKOFF_MS[i] ?? 1000);
-    }
-  }
 }
 
 export type GoogleService = 'kms' | 'gcs';
@@ -155,7 +111,7 @@ function verdict(service: GoogleService, f: GoogleFailure): string | undefined {
   if (service === 'gcs' && f.status === 'NOT_FOUND' && /bucket does not exist/i.test(f.message)) {
     return 'bucket does not exist';
   }
-  if (f.network === 'timeout' || f.network === 'request-timeout') return 'no answer in time';
+  if (f.network === 'request-timeout') return 'no answer in time';
   if (f.network !== undefined && /CERT|VERIFY|SELF_SIGNED/.test(f.network))
     return "the endpoint's TLS certificate is not trusted";
   if (f.network !== undefined) return 'cannot reach the endpoint';

@@ -8,6 +8,7 @@ import { scrubSecrets } from '../../src/secrets.ts';
 import { awsClientSettings } from '../../src/keys/aws-clients.ts';
 import { awsErrorDetail } from '../../src/keys/aws-errors.ts';
 import { openAwsKmsSsmStore } from '../../src/keys/aws-kms-ssm.ts';
+import type { CloudDeadlines } from '../../src/keys/cloud-call.ts';
 import type { CloudKeyStore } from '../../src/keys/cloud.ts';
 import { AwsFault } from '../emulators/aws/fault.ts';
 import { KMS_ALIAS, startAwsFixture, UNSEALER_CONTEXT, type AwsFixture } from '../emulators/aws/fixture.ts';
@@ -28,6 +29,7 @@ interface OpenOptions {
   spec?: Record<string, unknown>;
   credentials?: Record<string, string> | undefined;
   env?: NodeJS.ProcessEnv;
+  deadlines?: Partial<CloudDeadlines>;
 }
 
 const opened: CloudKeyStore[] = [];
@@ -38,6 +40,7 @@ async function open(f: AwsFixture, o: OpenOptions = {}): Promise<CloudKeyStore> 
     spec: o.spec ?? specOf(f),
     credentials: creds === undefined ? undefined : buffers(creds),
     env: o.env ?? f.env,
+    ...(o.deadlines === undefined ? {} : { deadlines: o.deadlines }),
   });
   opened.push(store);
   return store;
@@ -298,8 +301,10 @@ describe('awsKmsSsm store', () => {
     );
     assert.equal(awsClientSettings({}, undefined, {}).ssmEndpoint, undefined);
     assert.equal(s.common.credentials, undefined, 'no credentials: the SDK default chain');
-    assert.equal(s.common.maxAttempts, 3);
-    assert.equal(s.common.requestHandler.requestTimeout, 30_000);
+    // Attempts are boundedCall's; the SDK's socket timeouts only back up its per-attempt deadline.
+    assert.equal(s.common.maxAttempts, 1);
+    assert.equal(s.common.requestHandler.requestTimeout, 11_000);
+    assert.equal(s.common.requestHandler.connectionTimeout, 11_000);
   });
 
   test('an empty or absent ssmKeyPrefix stores the bare key name', async () => {
@@ -392,5 +397,252 @@ describe('awsKmsSsm store', () => {
       notFound.message,
       /KMS key alias\/missing\): cannot write x \(KMS Encrypt\): NotFoundException: /,
     );
+  });
+});
+
+// Deadlines short enough for a test: two attempts of 150 ms, 600 ms in all.
+const SHORT = { attemptMs: 150, attempts: 2, backoffMs: 20, totalMs: 600 };
+const KEYS = [
+  'k8s.c.demo.vault-root-token',
+  'k8s.c.demo.vault-unseal-key-0',
+  'k8s.c.demo.vault-unseal-key-1',
+];
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+describe('awsKmsSsm store: names, bytes, write proofs, deadlines', () => {
+  let f: AwsFixture;
+  before(async () => {
+    f = await startAwsFixture();
+  });
+  after(async () => {
+    for (const s of opened.splice(0)) await s.close?.();
+    await f.close();
+  });
+
+  test('invalidNames applies the SSM naming rules to ssmKeyPrefix + name', async () => {
+    const store = await open(f);
+    assert.deepEqual(store.invalidNames(KEYS), []);
+    const [chars] = store.invalidNames(['k8s.c demo']);
+    assert.equal(
+      chars,
+      'k8s.c demo: SSM parameter name "/kubevault/demo/k8s.c demo" has " "; only a-z, A-Z, 0-9, _ . - and / are allowed',
+    );
+    // 1011 characters including the ARN `arn:aws:ssm:us-east-1:<12 digits>:parameter` + name: 967 for a
+    // name beginning with / (its slash is the ARN's), 966 for one without.
+    const fits = 'x'.repeat(967 - '/kubevault/demo/'.length);
+    assert.deepEqual(store.invalidNames([fits]), []);
+    assert.match(
+      store.invalidNames([`${fits}x`])[0] ?? '',
+      /: SSM parameter name is 968 characters; at most 967 fit in region us-east-1 \(1011 including the parameter ARN\)$/,
+    );
+    assert.match(store.invalidNames(['a//b'])[0] ?? '', /^a\/\/b: .* has an empty path segment$/);
+    const deep = Array.from({ length: 14 }, (_, i) => `l${i}`).join('/');
+    assert.match(store.invalidNames([deep])[0] ?? '', /is 16 levels deep; at most 15 are allowed$/);
+    assert.deepEqual(store.invalidNames([deep.replace(/\/l13$/, '')]), []);
+
+    const bare = await open(f, { spec: specOf(f, { ssmKeyPrefix: '' }) });
+    for (const name of ['aws-key', 'SSM.key', 'awsome']) {
+      assert.match(
+        bare.invalidNames([name])[0] ?? '',
+        new RegExp(
+          `^${escape(name)}: SSM parameter name "${escape(name)}" begins with "${name.slice(0, 3)}"; names beginning with aws or ssm \\(any case\\) are reserved$`,
+        ),
+      );
+    }
+    assert.match(bare.invalidNames(['/ssm/x'])[0] ?? '', /begins with "ssm"/);
+    assert.match(bare.invalidNames(['a/b'])[0] ?? '', /contains \/ but does not begin with it/);
+    assert.match(bare.invalidNames([''])[0] ?? '', /^: the SSM parameter name would be empty$/);
+    assert.deepEqual(bare.invalidNames(['x'.repeat(966)]), []);
+    assert.match(bare.invalidNames(['x'.repeat(967)])[0] ?? '', /at most 966 fit/);
+    // The region's partition counts too: the China ARN is 4 characters longer.
+    const cn = await open(f, { spec: specOf(f, { region: 'cn-north-1', ssmKeyPrefix: '' }) });
+    assert.deepEqual(cn.invalidNames(['x'.repeat(962)]), []);
+    assert.match(cn.invalidNames(['x'.repeat(963)])[0] ?? '', /at most 962 fit in region cn-north-1/);
+  });
+
+  test('get and set refuse a name SSM cannot hold as a config error, before any request', async () => {
+    const store = await open(f);
+    const sent = f.emulator.requests().length;
+    for (const p of [store.get('bad name'), store.set('bad name', Buffer.from('v'))]) {
+      const err = await rejection(p);
+      assert.equal(err.code, 'config');
+      assert.match(err.message, /cannot hold these key names: bad name: SSM parameter name/);
+    }
+    assert.equal(f.emulator.requests().length, sent);
+  });
+
+  test('keys are bytes: non-UTF-8 values and trailing newlines survive set → get and the layout decoder', async () => {
+    const store = await open(f);
+    const values = [
+      Buffer.from([0xff, 0xfe, 0x00, 0x41, 0x80, 0x0a]),
+      Buffer.from('3f9a\n\n'),
+      Buffer.from('\n'),
+      Buffer.from(' hvs.token \r\n'),
+    ];
+    for (const [i, value] of values.entries()) {
+      await store.set(`bytes-${i}`, value);
+      assert.deepEqual(await store.get(`bytes-${i}`), value, `store round trip ${i}`);
+      assert.deepEqual(await f.read(`bytes-${i}`), value, `fixture decoder ${i}`);
+    }
+    await f.seed('seeded-bytes', values[0]!);
+    assert.deepEqual(await store.get('seeded-bytes'), values[0]);
+  });
+
+  test('proveWritable: KMS Encrypt dry run, then ONE existing parameter re-written with its current value', async () => {
+    const store = await open(f);
+    await f.seed(KEYS[0]!, Buffer.from('hvs.root'));
+    await f.seed(KEYS[1]!, Buffer.from('unseal-0'));
+    const full = `/kubevault/demo/${KEYS[0]!}`;
+    const before = f.emulator.ssm.get(full);
+    assert.ok(before);
+    const sent = f.emulator.requests().length;
+    const proof = await store.proveWritable(KEYS);
+    const made = f.emulator.requests().slice(sent);
+    assert.deepEqual(
+      made.map((r) => [r.target, r.status, r.errorType]),
+      [
+        ['TrentService.Encrypt', 412, 'DryRunOperationException'],
+        ['AmazonSSM.GetParameters', 200, undefined],
+        ['AmazonSSM.PutParameter', 200, undefined],
+      ],
+    );
+    const after = f.emulator.ssm.get(full);
+    assert.equal(after?.value, before.value, 'the stored value is the same string');
+    assert.equal(after?.version, before.version + 1, 'one more version');
+    assert.equal(after?.type, 'String');
+    assert.equal(after?.description, 'vault-unsealer');
+    assert.deepEqual(await f.read(KEYS[0]!), Buffer.from('hvs.root'));
+    assert.equal(
+      proof.proven,
+      `KMS Encrypt dry run with key ${f.kmsKeyID} and the unsealer encryption context; SSM PutParameter (Overwrite) of ${full} with its current value (now version ${after?.version})`,
+    );
+    assert.equal(
+      proof.unprovable,
+      `SSM has no dry run, so not proven: /kubevault/demo/${KEYS[1]!} only insofar as IAM treats them like ${full}; creating /kubevault/demo/${KEYS[2]!} (absent; a created parameter would be visible)`,
+    );
+  });
+
+  test('proveWritable with no parameter yet proves KMS only, states the SSM gap and writes nothing', async () => {
+    const g = await startAwsFixture({ ssmKeyPrefix: '/empty/' });
+    try {
+      const store = await open(g);
+      const writes = g.writes();
+      const proof = await store.proveWritable(KEYS);
+      assert.equal(g.writes(), writes);
+      assert.deepEqual(g.names(), []);
+      assert.match(proof.proven, /^KMS Encrypt dry run with key /);
+      assert.match(
+        proof.unprovable ?? '',
+        /^ssm:PutParameter: SSM has no dry run and no target parameter exists/,
+      );
+    } finally {
+      await g.close();
+    }
+  });
+
+  test('proveWritable refused: a TaskError naming mode, store, keys and the refusal, never a value; reads still work', async () => {
+    const g = await startAwsFixture();
+    try {
+      const store = await open(g);
+      const value = Buffer.from('refused-root-token-value');
+      await g.seed(KEYS[0]!, value);
+      const ciphertext = g.emulator.ssm.get(`/kubevault/demo/${KEYS[0]!}`)?.value ?? '';
+      g.faults.refuseWrites = true;
+      const err = await rejection(store.proveWritable(KEYS));
+      assert.equal(err.code, 'keys');
+      assert.match(
+        err.message,
+        new RegExp(
+          `^awsKmsSsm \\(region us-east-1, SSM prefix "/kubevault/demo/", KMS key ${g.kmsKeyID}\\): cannot write ${escape(KEYS.join(', '))} \\(KMS Encrypt dry run\\): access denied \\(AccessDeniedException: .*kms:Encrypt`,
+        ),
+      );
+      assert.deepEqual(await store.get(KEYS[0]!), value, 'reads still work');
+      g.faults.refuseWrites = false;
+
+      // KMS allowed, SSM PutParameter denied: the refusal names the parameter; nothing changed.
+      g.emulator.deny('ssm:PutParameter');
+      const sent = g.emulator.requests().length;
+      const ssmErr = await rejection(store.proveWritable(KEYS));
+      assert.equal(ssmErr.code, 'keys');
+      assert.match(
+        ssmErr.message,
+        new RegExp(
+          `cannot write ${escape(KEYS[0]!)} \\(SSM PutParameter of its current value, proving write access\\): access denied \\(AccessDeniedException: .*ssm:PutParameter`,
+        ),
+      );
+      assertNoValues(ssmErr.message, [value, ciphertext]);
+      assert.deepEqual(
+        g.emulator
+          .requests()
+          .slice(sent)
+          .map((r) => r.errorType),
+        ['DryRunOperationException', undefined, 'AccessDeniedException'],
+      );
+      assert.equal(g.emulator.ssm.get(`/kubevault/demo/${KEYS[0]!}`)?.version, 1);
+    } finally {
+      await g.close();
+    }
+  });
+
+  test('a hung endpoint fails every call within the deadlines, naming mode, store and key', async () => {
+    const g = await startAwsFixture();
+    try {
+      const store = await open(g, { deadlines: SHORT });
+      g.faults.hang = true;
+      const where = `awsKmsSsm \\(region us-east-1, SSM prefix "/kubevault/demo/", KMS key ${g.kmsKeyID}\\)`;
+      const cases: Array<[() => Promise<unknown>, string]> = [
+        [() => store.get(KEYS[1]!), `cannot read ${escape(KEYS[1]!)} \\(SSM GetParameters\\)`],
+        [() => store.set(KEYS[1]!, Buffer.from('v')), `cannot write ${escape(KEYS[1]!)} \\(KMS Encrypt\\)`],
+        [() => store.checkAccess(KEYS), 'cannot use the KMS key \\(KMS Encrypt\\)'],
+        [
+          () => store.proveWritable(KEYS),
+          `cannot write ${escape(KEYS.join(', '))} \\(KMS Encrypt dry run\\)`,
+        ],
+      ];
+      for (const [call, action] of cases) {
+        const sent = g.emulator.requests().length;
+        const started = Date.now();
+        const err = await rejection(call());
+        const took = Date.now() - started;
+        assert.ok(took < 1_500, `took ${took} ms`);
+        assert.equal(err.code, 'keys');
+        assert.match(
+          err.message,
+          new RegExp(
+            `^${where}: ${action}: no answer in time \\(no answer after 2 attempts in [0-9.]+m?s \\(at most 150ms per attempt, 2 attempts, 600ms in all\\)\\)$`,
+          ),
+        );
+        assert.equal(g.emulator.requests().length, sent + 2, 'two attempts reached the server');
+      }
+    } finally {
+      await g.close();
+    }
+  });
+
+  test('an aborted signal stops a hung call at once (default deadlines), with no further attempt', async () => {
+    const g = await startAwsFixture();
+    try {
+      const store = await open(g);
+      g.faults.hang = true;
+      const ac = new AbortController();
+      const sent = g.emulator.requests().length;
+      const started = Date.now();
+      const pending = rejection(store.get(KEYS[0]!, ac.signal));
+      setTimeout(() => ac.abort(), 100);
+      const err = await pending;
+      assert.ok(Date.now() - started < 1_000, `took ${Date.now() - started} ms`);
+      assert.equal(err.code, 'cancelled');
+      assert.equal(
+        err.message,
+        `awsKmsSsm (region us-east-1, SSM prefix "/kubevault/demo/", KMS key ${g.kmsKeyID}): read ${KEYS[0]!} (SSM GetParameters) was cancelled`,
+      );
+      assert.equal(g.emulator.requests().length, sent + 1);
+      // A TaskError reason (e.g. SIGTERM's) is passed on as is; an already-aborted signal sends nothing.
+      const reason = new TaskError('cancelled', 'cancelled by SIGTERM');
+      assert.equal(await rejection(store.set(KEYS[0]!, Buffer.from('v'), AbortSignal.abort(reason))), reason);
+      assert.equal(g.emulator.requests().length, sent + 1);
+    } finally {
+      await g.close();
+    }
   });
 });

@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:net';
 import { TaskError } from '../../src/errors.ts';
 import { azureAuthorityHost } from '../../src/keys/azure-credential.ts';
 import { azureSecretName, openAzureKeyVaultStore } from '../../src/keys/azure-key-vault.ts';
+import type { CloudDeadlines } from '../../src/keys/cloud-call.ts';
 import type { CloudKeyStore } from '../../src/keys/cloud.ts';
 import { startAzureFixture, type AzureKeyFixture } from '../emulators/azure/fixture.ts';
 
@@ -48,6 +49,7 @@ interface Open {
   spec?: Record<string, unknown>;
   credentials?: Record<string, string> | undefined;
   env?: Record<string, string>;
+  deadlines?: Partial<CloudDeadlines>;
 }
 
 async function open(o: Open = {}): Promise<CloudKeyStore> {
@@ -57,6 +59,7 @@ async function open(o: Open = {}): Promise<CloudKeyStore> {
     spec: o.spec ?? spec,
     credentials: credentials === undefined ? undefined : buffers(credentials),
     env: o.env ?? fx.env,
+    ...(o.deadlines === undefined ? {} : { deadlines: o.deadlines }),
   });
   opened.push(store);
   return store;
@@ -212,7 +215,10 @@ test('names Key Vault cannot hold are config errors, before any request', async 
   for (const key of ['k8s.x.demo/vault-root-token', 'k8s_x.vault-root-token', 'a'.repeat(128), '']) {
     const err = await rejection(store.get(key));
     assert.equal(err.code, 'config', key);
-    assert.match(err.message, /Azure secret name .* must be 1-127 characters of 0-9, a-z, A-Z and -/);
+    assert.match(
+      err.message,
+      /^azureKeyVault cannot hold key .*: (the Azure secret name would be empty|Azure secret name ".*" (has .*; only 0-9, a-z, A-Z and - are allowed|is 128 characters; at most 127 are allowed))$/,
+    );
     await rejection(store.set(key, Buffer.from('v')));
   }
   assert.equal(fx.emulator.state.requests.length, requests);
@@ -295,4 +301,168 @@ test('an unreachable vault fails within seconds', async () => {
       `^azureKeyVault https://127\\.0\\.0\\.1:${port}: cannot read .*cannot reach Key Vault \\(ECONNREFUSED`,
     ),
   );
+});
+
+// Deadlines short enough for a test: two attempts of 150 ms, 600 ms in all.
+const SHORT = { attemptMs: 150, attempts: 2, backoffMs: 20, totalMs: 600 };
+const KEYS = [
+  'k8s.p.demo.vault-root-token',
+  'k8s.p.demo.vault-unseal-key-0',
+  'k8s.p.demo.vault-unseal-key-1',
+];
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+test('invalidNames: Key Vault rules after the . → - mapping, and keys that would share a secret', async () => {
+  const store = await open();
+  assert.deepEqual(store.invalidNames([...KEYS, 'a'.repeat(127), 'A-b.C']), []);
+  assert.deepEqual(store.invalidNames(['', 'k8s_x.vault', 'k8s.x/y ü', 'a'.repeat(128)]), [
+    ': the Azure secret name would be empty',
+    'k8s_x.vault: Azure secret name "k8s_x-vault" has "_"; only 0-9, a-z, A-Z and - are allowed',
+    'k8s.x/y ü: Azure secret name "k8s-x/y ü" has "/", " ", "ü"; only 0-9, a-z, A-Z and - are allowed',
+    `${'a'.repeat(128)}: Azure secret name "${'a'.repeat(128)}" is 128 characters; at most 127 are allowed`,
+  ]);
+  assert.deepEqual(
+    store.invalidNames(['k8s.a.vault-root-token', 'k8s-a-vault-root-token', 'K8S.A.VAULT-ROOT-TOKEN']),
+    [
+      'k8s-a-vault-root-token: maps to the same Azure secret as k8s.a.vault-root-token ("k8s-a-vault-root-token"; names are case-insensitive)',
+      'K8S.A.VAULT-ROOT-TOKEN: maps to the same Azure secret as k8s.a.vault-root-token ("K8S-A-VAULT-ROOT-TOKEN"; names are case-insensitive)',
+    ],
+  );
+  assert.deepEqual(
+    store.invalidNames([KEYS[0]!, KEYS[0]!]),
+    [],
+    'the same key twice is one secret, not a clash',
+  );
+});
+
+test('keys are bytes: non-UTF-8 values and trailing newlines survive set → get and the layout decoder', async () => {
+  const store = await open();
+  const values = [
+    Buffer.from([0xff, 0xfe, 0x00, 0x41, 0x80, 0x0a]),
+    Buffer.from('3f9a\n\n'),
+    Buffer.from('\n'),
+    Buffer.from(' hvs.token \r\n'),
+  ];
+  for (const [i, value] of values.entries()) {
+    await store.set(`k8s.bytes.demo.v${i}`, value);
+    assert.deepEqual(await store.get(`k8s.bytes.demo.v${i}`), value, `store round trip ${i}`);
+    assert.deepEqual(await fx.read(`k8s.bytes.demo.v${i}`), value, `fixture decoder ${i}`);
+  }
+  await fx.seed('k8s.bytes.demo.seeded', values[0]!);
+  assert.deepEqual(await store.get('k8s.bytes.demo.seeded'), values[0]);
+});
+
+test('proveWritable re-sets ONE existing secret to its latest version as it is; the value is unchanged', async () => {
+  const store = await open();
+  const name = 'k8s-p-demo-vault-unseal-key-0';
+  fx.emulator.state.put(name, Buffer.from('unseal-0').toString('base64'), 'password');
+  const before = fx.emulator.state.latest(name);
+  const writes = fx.writes();
+  const proof = await store.proveWritable(KEYS);
+  assert.equal(fx.writes(), writes + 1, 'one PUT');
+  const versions = fx.emulator.state.secrets.get(name)?.versions ?? [];
+  assert.equal(versions.length, 2, 'one more version');
+  assert.notEqual(versions[1]?.version, before?.version);
+  assert.equal(versions[1]?.value, before?.value);
+  assert.equal(versions[1]?.contentType, 'password');
+  assert.deepEqual(await fx.read(KEYS[1]!), Buffer.from('unseal-0'));
+  assert.equal(fx.emulator.state.latest('k8s-p-demo-vault-root-token'), undefined, 'nothing created');
+  assert.equal(
+    proof.proven,
+    `Key Vault set of secret ${name} to the value and attributes of its latest version (one more version, same value)`,
+  );
+  assert.equal(
+    proof.unprovable,
+    `Key Vault has no dry run: k8s-p-demo-vault-root-token, k8s-p-demo-vault-unseal-key-1 are proven only insofar as their access (vault access policy or RBAC scope) matches ${name}`,
+  );
+});
+
+test('proveWritable with no target secret yet writes nothing and says set is unprovable', async () => {
+  const store = await open();
+  const writes = fx.writes();
+  const proof = await store.proveWritable([
+    'k8s.none.demo.vault-root-token',
+    'k8s.none.demo.vault-unseal-key-0',
+  ]);
+  assert.equal(fx.writes(), writes);
+  assert.match(
+    proof.unprovable ?? '',
+    /^secrets\/set: Key Vault has no dry run and none of the target secrets exists/,
+  );
+});
+
+test('proveWritable refused: a TaskError naming the store, key, secret and refusal; reads still work', async () => {
+  const store = await open();
+  const keys = ['k8s.r.demo.vault-root-token', 'k8s.r.demo.vault-unseal-key-0'];
+  const value = Buffer.from('refused-proof-unseal-key');
+  await fx.seed(keys[1]!, value);
+  fx.faults.refuseWrites = true;
+  try {
+    const err = await rejection(store.proveWritable(keys));
+    assert.equal(err.code, 'keys');
+    assert.match(
+      err.message,
+      new RegExp(
+        `^azureKeyVault ${escape(fx.emulator.url)}: cannot write ${escape(keys[1]!)} \\(Azure secret k8s-r-demo-vault-unseal-key-0\\) as client ${fx.clientId}: access denied by Key Vault \\(403 Forbidden: .*does not have secrets set permission`,
+      ),
+    );
+    assert.ok(!err.message.includes(value.toString('base64')) && !err.message.includes(value.toString()));
+    assertNoCredential(err.message);
+    assert.deepEqual(await store.get(keys[1]!), value, 'reads still work');
+  } finally {
+    fx.faults.refuseWrites = false;
+  }
+});
+
+test('a hung vault fails every call within the deadlines, naming mode, store and key', async () => {
+  const store = await open({ deadlines: SHORT });
+  fx.faults.hang = true;
+  try {
+    const where = `azureKeyVault ${escape(fx.emulator.url)}`;
+    const secret = 'k8s-p-demo-vault-root-token';
+    const cases: Array<[() => Promise<unknown>, string]> = [
+      [() => store.get(KEYS[0]!), `cannot read ${escape(KEYS[0]!)} \\(Azure secret ${secret}\\)`],
+      [
+        () => store.set(KEYS[0]!, Buffer.from('v')),
+        `cannot write ${escape(KEYS[0]!)} \\(Azure secret ${secret}\\)`,
+      ],
+      [() => store.checkAccess(KEYS), `cannot read ${escape(KEYS[0]!)} \\(Azure secret ${secret}\\)`],
+      [() => store.proveWritable(KEYS), `cannot read ${escape(KEYS[0]!)} \\(Azure secret ${secret}\\)`],
+    ];
+    for (const [call, action] of cases) {
+      const started = Date.now();
+      const err = await rejection(call());
+      const took = Date.now() - started;
+      assert.ok(took < 1_500, `took ${took} ms`);
+      assert.equal(err.code, 'keys');
+      assert.match(
+        err.message,
+        new RegExp(`^${where}: ${action}: no answer in time \\(no answer after 2 attempts`),
+      );
+    }
+  } finally {
+    fx.faults.hang = false;
+  }
+});
+
+test('an aborted signal stops a hung call at once', async () => {
+  const store = await open();
+  fx.faults.hang = true;
+  try {
+    const ac = new AbortController();
+    const requests = fx.emulator.state.requests.length;
+    const pending = rejection(store.get(KEYS[0]!, ac.signal));
+    while (fx.emulator.state.requests.length === requests) await new Promise((r) => setTimeout(r, 10));
+    const abortedAt = Date.now();
+    ac.abort();
+    const err = await pending;
+    assert.ok(Date.now() - abortedAt < 200, `took ${Date.now() - abortedAt} ms`);
+    assert.equal(err.code, 'cancelled');
+    assert.equal(
+      err.message,
+      `azureKeyVault ${fx.emulator.url}: read ${KEYS[0]!} (Azure secret k8s-p-demo-vault-root-token) was cancelled`,
+    );
+  } finally {
+    fx.faults.hang = false;
+  }
 });

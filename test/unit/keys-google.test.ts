@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { TaskError } from '../../src/errors.ts';
+import type { CloudDeadlines } from '../../src/keys/cloud-call.ts';
 import type { CloudKeyStore } from '../../src/keys/cloud.ts';
 import { openGoogleKmsGcsStore } from '../../src/keys/google-kms-gcs.ts';
 import {
@@ -57,12 +58,14 @@ async function open(
   // 'ambient': no credential secret at all.
   credentials: Record<string, string> | 'ambient' = f.credentialSecretData,
   specOverride: Record<string, unknown> = {},
+  deadlines?: Partial<CloudDeadlines>,
 ): Promise<CloudKeyStore> {
   return openGoogleKmsGcsStore({
     namespace: 'demo',
     spec: { ...spec(f), ...specOverride },
     credentials: credentials === 'ambient' ? undefined : bytes(credentials),
     env: f.env,
+    ...(deadlines === undefined ? {} : { deadlines }),
   });
 }
 
@@ -392,7 +395,8 @@ describe('googleKmsGcs integrity checks', () => {
   test('a denied permission reads as "permission denied"', async () => {
     f.emulator.deny('storage.objects.create');
     const writes = f.writes();
-    const err = await rejection(store.checkAccess([KEY0]));
+    await store.checkAccess([KEY0]);
+    const err = await rejection(store.proveWritable([KEY0]));
     assert.match(err.message, /googleKmsGcs[^]*permission denied[^]*storage\.objects\.create/);
     const setErr = await rejection(store.set('denied', Buffer.from('denied-value')));
     assert.match(
@@ -471,6 +475,210 @@ describe('googleKmsGcs configuration', () => {
       await s.close?.();
       process.env = saved;
       rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
+
+// Deadlines short enough for a test: two attempts of 150 ms, 600 ms in all.
+const SHORT = { attemptMs: 150, attempts: 2, backoffMs: 20, totalMs: 600 };
+const KEYS = [TOKEN, KEY0, `${PREFIX}-unseal-key-1`];
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+describe('googleKmsGcs names, bytes, write proofs and deadlines', () => {
+  let f: GoogleFixture;
+  let store: CloudKeyStore;
+  before(async () => {
+    f = await startGoogleFixture();
+    trust(f);
+    store = await open(f);
+  });
+  after(async () => {
+    await store.close?.();
+    await f.close();
+  });
+
+  test('invalidNames applies the GCS object naming rules', () => {
+    assert.deepEqual(store.invalidNames([...KEYS, 'a/b/c', 'ключ', 'x'.repeat(1024), 'é'.repeat(512)]), []);
+    assert.deepEqual(store.invalidNames(['', '.', '..', 'a\nb', 'a\rb', '.well-known/acme-challenge/x']), [
+      ': GCS object names cannot be empty',
+      '.: GCS object names cannot be "."',
+      '..: GCS object names cannot be ".."',
+      'a\nb: GCS object names cannot contain a carriage return or line feed',
+      'a\rb: GCS object names cannot contain a carriage return or line feed',
+      '.well-known/acme-challenge/x: GCS object names cannot begin with ".well-known/acme-challenge/"',
+    ]);
+    assert.deepEqual(store.invalidNames(['x'.repeat(1025), `${'é'.repeat(512)}x`]), [
+      `${'x'.repeat(1025)}: GCS object names are at most 1024 bytes of UTF-8; this one is 1025`,
+      `${'é'.repeat(512)}x: GCS object names are at most 1024 bytes of UTF-8; this one is 1025`,
+    ]);
+    assert.deepEqual(store.invalidNames(['a\uD800b']), [
+      'a\uD800b: the name is not valid Unicode, so it has no UTF-8 form',
+    ]);
+  });
+
+  test('get and set refuse a name GCS cannot hold as a config error, before any request', async () => {
+    const sent = f.emulator.requests().length;
+    for (const p of [store.get('..'), store.set('..', Buffer.from('v'))]) {
+      const err = await rejection(p);
+      assert.equal(err.code, 'config');
+      assert.match(err.message, /cannot hold these key names: \.\.: GCS object names cannot be "\.\."/);
+    }
+    assert.equal(f.emulator.requests().length, sent);
+  });
+
+  test('keys are bytes: non-UTF-8 values and trailing newlines survive set → get and the layout decoder', async () => {
+    const values = [
+      Buffer.from([0xff, 0xfe, 0x00, 0x41, 0x80, 0x0a]),
+      Buffer.from('3f9a\n\n'),
+      Buffer.from('\n'),
+      Buffer.from(' hvs.token \r\n'),
+    ];
+    for (const [i, value] of values.entries()) {
+      await store.set(`bytes-${i}`, value);
+      assert.deepEqual(await store.get(`bytes-${i}`), value, `store round trip ${i}`);
+      assert.deepEqual(await f.read(`bytes-${i}`), value, `fixture decoder ${i}`);
+    }
+    await f.seed('seeded-bytes', values[0]!);
+    assert.deepEqual(await store.get('seeded-bytes'), values[0]);
+  });
+
+  test('proveWritable: a real KMS Encrypt and the bucket testIamPermissions; nothing is written', async () => {
+    const fresh = await proofOf(['fresh-a', 'fresh-b']);
+    assert.equal(
+      fresh.proof.proven,
+      `KMS Encrypt of a probe with ${KEY_PATH}; bucket testIamPermissions grants storage.objects.create`,
+    );
+    assert.match(
+      fresh.proof.unprovable ?? '',
+      /^GCS has no dry-run upload: testIamPermissions reports IAM on the bucket only/,
+    );
+    assert.deepEqual(fresh.paths, [
+      `/v1/${KEY_PATH}:encrypt`,
+      '/storage/v1/b/vault-keys/o/fresh-a',
+      '/storage/v1/b/vault-keys/o/fresh-b',
+      '/storage/v1/b/vault-keys/iam/testPermissions',
+    ]);
+    await f.seed(KEY0, Buffer.from('existing'));
+    const replacing = await proofOf(KEYS);
+    assert.equal(
+      replacing.proof.proven,
+      `KMS Encrypt of a probe with ${KEY_PATH}; bucket testIamPermissions grants storage.objects.create and storage.objects.delete (1 of the objects exist and would be replaced)`,
+    );
+    assert.deepEqual(await f.read(KEY0), Buffer.from('existing'));
+  });
+
+  async function proofOf(names: string[]) {
+    const writes = f.writes();
+    const before = f.names();
+    const sent = f.emulator.requests().length;
+    const proof = await store.proveWritable(names);
+    assert.equal(f.writes(), writes, 'nothing uploaded');
+    assert.deepEqual(f.names(), before);
+    return {
+      proof,
+      paths: f.emulator
+        .requests()
+        .slice(sent)
+        .map((r) => r.path),
+    };
+  }
+
+  test('proveWritable refused: a TaskError naming the store, keys and refusal; reads still work', async () => {
+    const value = Buffer.from('refused-proof-value');
+    await f.seed(TOKEN, value);
+    f.emulator.faults.refuseWrites = true;
+    try {
+      const err = await rejection(store.proveWritable(KEYS));
+      assert.equal(err.code, 'keys');
+      assert.match(
+        err.message,
+        new RegExp(
+          `^googleKmsGcs gs://vault-keys kms ${escape(KEY_PATH)}: cannot write ${escape(KEYS.join(', '))} \\(KMS Encrypt\\): permission denied \\(PERMISSION_DENIED \\(HTTP 403\\): Permission 'cloudkms\\.cryptoKeyVersions\\.useToEncrypt' denied`,
+        ),
+      );
+      assertNoSecrets(f, err.message, [value]);
+      assert.deepEqual(await store.get(TOKEN), value, 'reads still work');
+    } finally {
+      f.emulator.faults.refuseWrites = false;
+    }
+  });
+
+  test('replacing an object needs storage.objects.delete; creating one does not', async () => {
+    const g = await startGoogleFixture();
+    trust(g);
+    const s = await open(g);
+    try {
+      g.emulator.deny('storage.objects.delete');
+      await s.proveWritable(['new-one']);
+      await g.seed('old-one', Buffer.from('v'));
+      const err = await rejection(s.proveWritable(['new-one', 'old-one']));
+      assert.equal(
+        err.message,
+        `googleKmsGcs gs://vault-keys kms ${KEY_PATH}: cannot write new-one, old-one: permission denied (missing storage.objects.delete on bucket vault-keys, GCS testIamPermissions)`,
+      );
+    } finally {
+      await s.close?.();
+      await g.close();
+    }
+  });
+
+  test('a hung endpoint fails every call within the deadlines, naming mode, store and key', async () => {
+    const g = await startGoogleFixture();
+    trust(g);
+    const s = await open(g, g.credentialSecretData, {}, SHORT);
+    try {
+      g.faults.hang = true;
+      const where = `googleKmsGcs gs://vault-keys kms ${escape(KEY_PATH)}`;
+      const cases: Array<[() => Promise<unknown>, string]> = [
+        [() => s.get(KEY0), `cannot read ${escape(KEY0)} \\(GCS download\\)`],
+        [() => s.set(KEY0, Buffer.from('v')), `cannot write ${escape(KEY0)} \\(KMS Encrypt\\)`],
+        [() => s.checkAccess([KEY0]), 'cannot use the KMS key \\(KMS Encrypt\\)'],
+        [() => s.proveWritable(KEYS), `cannot write ${escape(KEYS.join(', '))} \\(KMS Encrypt\\)`],
+      ];
+      for (const [call, action] of cases) {
+        const started = Date.now();
+        const err = await rejection(call());
+        const took = Date.now() - started;
+        assert.ok(took < 1_500, `took ${took} ms`);
+        assert.equal(err.code, 'keys');
+        assert.match(
+          err.message,
+          new RegExp(`^${where}: ${action}: no answer in time \\(no answer after 2 attempts`),
+        );
+      }
+    } finally {
+      await s.close?.();
+      await g.close();
+    }
+  });
+
+  test('an aborted signal stops a hung call at once and aborts its KMS request', async () => {
+    const g = await startGoogleFixture();
+    trust(g);
+    const s = await open(g);
+    try {
+      g.faults.hang = true;
+      const ac = new AbortController();
+      const pending = rejection(s.checkAccess([KEY0], ac.signal));
+      while (g.emulator.hanging() === 0) await new Promise((r) => setTimeout(r, 10));
+      const abortedAt = Date.now();
+      ac.abort();
+      const err = await pending;
+      assert.ok(Date.now() - abortedAt < 200, `took ${Date.now() - abortedAt} ms`);
+      assert.equal(err.code, 'cancelled');
+      assert.equal(
+        err.message,
+        `googleKmsGcs gs://vault-keys kms ${KEY_PATH}: use the KMS key (KMS Encrypt) was cancelled`,
+      );
+      // The KMS request itself was aborted: the emulator sees its connection close.
+      const waitFrom = Date.now();
+      while (g.emulator.hanging() > 0 && Date.now() - waitFrom < 1_000)
+        await new Promise((r) => setTimeout(r, 10));
+      assert.equal(g.emulator.hanging(), 0, 'the hung KMS request was closed by the client');
+      assert.equal(g.emulator.requests().length, 1, 'no further attempt');
+    } finally {
+      await s.close?.();
+      await g.close();
     }
   });
 });

@@ -30,6 +30,26 @@ const VANILLA_SECRETS = new Map([['AKIDEXAMPLE', 'wJalrXUtnFEMI/K7MDENG+bPxRfiCY
 const VANILLA_NOW = Date.UTC(2015, 7, 30, 12, 36, 0);
 const SCOPE = { region: 'us-east-1', service: 'service' };
 
+interface RawAnswer {
+  status: number;
+  headers: Record<string, unknown>;
+  body: string;
+}
+
+// One unsigned or hand-made request, answered or failed.
+function rawPost(url: string, headers: Record<string, string>, body: string): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}/`, { method: 'POST', headers });
+    req.on('response', (r) => {
+      let text = '';
+      r.on('data', (c: Buffer) => (text += c.toString()));
+      r.on('end', () => resolve({ status: r.statusCode ?? 0, headers: r.headers, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 const faultType = (type: string) => (e: unknown) => e instanceof AwsFault && e.type === type;
 const sdkError = (name: string) => (e: unknown) => e instanceof Error && e.name === name;
 
@@ -93,20 +113,10 @@ describe('AWS emulator through the SDK', () => {
   });
 
   test('errors are JSON 1.1: __type body, x-amzn-ErrorType header, application/x-amz-json-1.1', async () => {
-    const res = await new Promise<{ status: number; headers: Record<string, unknown>; body: string }>(
-      (resolve, reject) => {
-        const req = request(`${em.url}/`, {
-          method: 'POST',
-          headers: { 'X-Amz-Target': 'TrentService.Encrypt', 'Content-Type': 'application/x-amz-json-1.1' },
-        });
-        req.on('response', (r) => {
-          let body = '';
-          r.on('data', (c: Buffer) => (body += c.toString()));
-          r.on('end', () => resolve({ status: r.statusCode ?? 0, headers: r.headers, body }));
-        });
-        req.on('error', reject);
-        req.end('{}');
-      },
+    const res = await rawPost(
+      em.url,
+      { 'X-Amz-Target': 'TrentService.Encrypt', 'Content-Type': 'application/x-amz-json-1.1' },
+      '{}',
     );
     assert.equal(res.status, 400);
     assert.equal(res.headers['content-type'], 'application/x-amz-json-1.1');
@@ -204,5 +214,140 @@ describe('AWS emulator through the SDK', () => {
     } finally {
       bad.destroy();
     }
+  });
+});
+
+describe('AWS emulator: protocol checks, DryRun and faults', () => {
+  let em: AwsEmulator;
+  let kms: KMSClient;
+  let ssm: SSMClient;
+  const config = {
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIAEMULATOR0000TEST', secretAccessKey: 'emulator-secret-key' },
+    maxAttempts: 1,
+  };
+  before(async () => {
+    em = await startAwsEmulator();
+    em.addAccessKey('AKIAEMULATOR0000TEST', 'emulator-secret-key');
+    em.kms.createKey('alias/test');
+    kms = new KMSClient({ ...config, endpoint: em.url });
+    ssm = new SSMClient({ ...config, endpoint: em.url });
+  });
+  after(async () => {
+    kms.destroy();
+    ssm.destroy();
+    await em.close();
+  });
+
+  test('a Content-Type other than application/x-amz-json-1.1 is refused as AWS does: 404 <UnknownOperationException/>', async () => {
+    for (const contentType of ['application/json', 'text/plain', 'application/x-amz-json-1.0', undefined]) {
+      const res = await rawPost(
+        em.url,
+        {
+          'X-Amz-Target': 'TrentService.Encrypt',
+          ...(contentType === undefined ? {} : { 'Content-Type': contentType }),
+        },
+        '{"KeyId":"alias/test","Plaintext":"cHQ="}',
+      );
+      assert.equal(res.status, 404, String(contentType));
+      assert.equal(res.body, '<UnknownOperationException/>\n');
+      assert.equal(res.headers['content-type'], undefined, 'no Content-Type, as AWS answers it');
+      assert.equal(res.headers['content-length'], '29');
+      assert.equal(typeof res.headers['x-amzn-requestid'], 'string');
+      assert.equal(em.requests().at(-1)?.errorType, 'UnknownOperationException');
+    }
+    // Parameters after the media type are fine.
+    const ok = await rawPost(
+      em.url,
+      { 'X-Amz-Target': 'TrentService.Encrypt', 'Content-Type': 'application/x-amz-json-1.1; charset=utf-8' },
+      '{}',
+    );
+    assert.equal(ok.status, 400);
+    assert.equal(JSON.parse(ok.body).__type, 'MissingAuthenticationTokenException');
+  });
+
+  test('KMS Encrypt with DryRun: 412 DryRunOperationException once validation and IAM pass; nothing else', async () => {
+    const dry = {
+      KeyId: 'alias/test',
+      Plaintext: Buffer.from('pt'),
+      EncryptionContext: { Tool: 'x' },
+      DryRun: true,
+    };
+    const err = await kms.send(new EncryptCommand(dry)).then(
+      () => assert.fail('a dry run never succeeds'),
+      (e: unknown) => e as Error & { $metadata?: { httpStatusCode?: number } },
+    );
+    assert.equal(err.name, 'DryRunOperationException');
+    assert.equal(err.message, 'The request would have succeeded, but the DryRun option is set.');
+    assert.equal(err.$metadata?.httpStatusCode, 412);
+    await assert.rejects(
+      kms.send(new EncryptCommand({ ...dry, KeyId: 'alias/nope' })),
+      sdkError('NotFoundException'),
+    );
+    await assert.rejects(
+      kms.send(new EncryptCommand({ ...dry, Plaintext: new Uint8Array(0) })),
+      sdkError('ValidationException'),
+    );
+    em.faults.refuseWrites = true;
+    try {
+      await assert.rejects(kms.send(new EncryptCommand(dry)), sdkError('AccessDeniedException'));
+    } finally {
+      em.faults.refuseWrites = false;
+    }
+  });
+
+  test('faults.refuseWrites: Encrypt and PutParameter are AccessDeniedException, reads still work', async () => {
+    const put = new PutParameterCommand({ Name: '/rw/x', Value: 'v1', Type: 'String' });
+    await ssm.send(put);
+    const blob = (await kms.send(new EncryptCommand({ KeyId: 'alias/test', Plaintext: Buffer.from('pt') })))
+      .CiphertextBlob!;
+    em.faults.refuseWrites = true;
+    try {
+      await assert.rejects(
+        ssm.send(new PutParameterCommand({ Name: '/rw/x', Value: 'v2', Type: 'String', Overwrite: true })),
+        (e: unknown) =>
+          e instanceof Error && e.name === 'AccessDeniedException' && /ssm:PutParameter/.test(e.message),
+      );
+      await assert.rejects(
+        kms.send(new EncryptCommand({ KeyId: 'alias/test', Plaintext: Buffer.from('pt') })),
+        sdkError('AccessDeniedException'),
+      );
+      assert.equal((await ssm.send(new GetParameterCommand({ Name: '/rw/x' }))).Parameter?.Value, 'v1');
+      const dec = await kms.send(new DecryptCommand({ CiphertextBlob: blob }));
+      assert.equal(Buffer.from(dec.Plaintext!).toString(), 'pt');
+    } finally {
+      em.faults.refuseWrites = false;
+    }
+  });
+
+  test('SSM names: reserved aws/ssm prefixes, empty sub-paths and the ARN-inclusive length are ValidationException', async () => {
+    for (const Name of ['awsx', '/ssm/x', 'SSMx', '/a//b', `/${'x'.repeat(967)}`]) {
+      await assert.rejects(
+        ssm.send(new PutParameterCommand({ Name, Value: 'v', Type: 'String' })),
+        sdkError('ValidationException'),
+        Name.slice(0, 20),
+      );
+    }
+    await ssm.send(new PutParameterCommand({ Name: `/${'x'.repeat(966)}`, Value: 'v', Type: 'String' }));
+  });
+
+  test('faults.hang: requests are accepted and never answered; close() still ends at once', async () => {
+    const hung = await startAwsEmulator();
+    hung.faults.hang = true;
+    const pending = rawPost(
+      hung.url,
+      { 'X-Amz-Target': 'TrentService.Encrypt', 'Content-Type': 'application/x-amz-json-1.1' },
+      '{}',
+    ).then(
+      () => 'answered',
+      () => 'connection closed',
+    );
+    const early = await Promise.race([pending, new Promise((r) => setTimeout(() => r('no answer'), 300))]);
+    assert.equal(early, 'no answer');
+    assert.equal(hung.requests().length, 1, 'the request was received');
+    const started = Date.now();
+    await hung.close();
+    assert.ok(Date.now() - started < 500, `close took ${Date.now() - started} ms`);
+    assert.equal(await pending, 'connection closed');
   });
 });

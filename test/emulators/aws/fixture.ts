@@ -70,6 +70,7 @@ export async function startAwsFixture(options: AwsFixtureOptions = {}): Promise<
     },
     names: () => emulator.ssm.names(),
     writes: () => emulator.writes(),
+    faults: emulator.faults,
     secretValues: () => [secretKey],
     close: () => emulator.close(),
   };

@@ -48,11 +48,28 @@ function context(body: Record<string, unknown>): EncryptionContext {
   return out;
 }
 
+function flag(body: Record<string, unknown>, field: string): boolean {
+  const v = body[field];
+  if (v === undefined || v === null) return false;
+  if (typeof v !== 'boolean') throw serialization(field);
+  return v;
+}
+
+// KMS's answer to a valid, permitted DryRun request (HTTP 412, as in the KMS service model).
+const dryRunSucceeded = (): AwsFault =>
+  new AwsFault(
+    'DryRunOperationException',
+    'The request would have succeeded, but the DryRun option is set.',
+    412,
+  );
+
 export function kmsOperations(kms: KmsApi): Record<string, Operation> {
   return {
     'TrentService.Encrypt': (body) => {
       const keyId = str(body, 'KeyId', true) ?? '';
       const { blob: ct, keyArn } = kms.encrypt(keyId, blob(body, 'Plaintext'), context(body));
+      // Validation and the key lookup happen first, so a dry run fails exactly where a real call would.
+      if (flag(body, 'DryRun')) throw dryRunSucceeded();
       return {
         CiphertextBlob: ct.toString('base64'),
         KeyId: keyArn,
@@ -62,6 +79,7 @@ export function kmsOperations(kms: KmsApi): Record<string, Operation> {
     'TrentService.Decrypt': (body) => {
       const keyId = str(body, 'KeyId', false);
       const { plaintext, keyArn } = kms.decrypt(blob(body, 'CiphertextBlob'), context(body), keyId);
+      if (flag(body, 'DryRun')) throw dryRunSucceeded();
       return {
         Plaintext: plaintext.toString('base64'),
         KeyId: keyArn,

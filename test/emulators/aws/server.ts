@@ -1,5 +1,6 @@
 // Loopback AWS endpoint speaking the JSON 1.1 protocol for KMS and SSM on one port: POST / with
-// X-Amz-Target, SigV4-authenticated, errors as {"__type","message"} plus x-amzn-ErrorType, like AWS.
+// Content-Type application/x-amz-json-1.1 and X-Amz-Target, SigV4-authenticated, errors as
+// {"__type","message"} plus x-amzn-ErrorType, like AWS.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,11 +19,21 @@ export interface RequestRecord {
   errorType: string | undefined;
 }
 
+// Switches a test flips at any time.
+export interface AwsFaults {
+  // Every request is accepted and read, and never answered (close() still ends it at once).
+  hang: boolean;
+  // IAM refuses kms:Encrypt (DryRun included) and ssm:PutParameter with AccessDeniedException; reads
+  // (GetParameter(s), Decrypt) still work.
+  refuseWrites: boolean;
+}
+
 export interface AwsEmulator {
   url: string;
   region: string;
   kms: KmsApi;
   ssm: SsmApi;
+  faults: AwsFaults;
   addAccessKey(accessKey: string, secret: string): void;
   // IAM stand-in: the action (e.g. `kms:Decrypt`) is refused with AccessDeniedException for everyone.
   deny(action: string): void;
@@ -37,6 +48,19 @@ interface Route {
   action: string;
   op: Operation;
 }
+
+const WRITE_ACTIONS = new Set(['kms:Encrypt', 'ssm:PutParameter']);
+
+// What the AWS front end answers a POST whose Content-Type is not a JSON protocol it serves: 404 and an XML
+// body, no Content-Type (captured from DynamoDB and Kinesis by dynalite/kinesalite; the same Coral front end
+// serves KMS and SSM). Its legacy application/json dialect is not emulated: it is refused the same way.
+function sendUnknownOperation(res: ServerResponse): void {
+  const text = '<UnknownOperationException/>\n';
+  res.writeHead(404, { 'Content-Length': Buffer.byteLength(text), 'x-amzn-RequestId': randomUUID() });
+  res.end(text);
+}
+
+const mediaType = (v: string | undefined): string => (v ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const parts: Buffer[] = [];
@@ -60,6 +84,7 @@ export async function startAwsEmulator(region = 'us-east-1'): Promise<AwsEmulato
   const ssm = createSsm(region);
   const secrets = new Map<string, string>();
   const denied = new Set<string>();
+  const faults: AwsFaults = { hang: false, refuseWrites: false };
   const log: RequestRecord[] = [];
   let writes = 0;
 
@@ -76,6 +101,13 @@ export async function startAwsEmulator(region = 'us-east-1'): Promise<AwsEmulato
     const target = typeof req.headers['x-amz-target'] === 'string' ? req.headers['x-amz-target'] : '';
     const record: RequestRecord = { target, accessKey: undefined, status: 200, errorType: undefined };
     log.push(record);
+    if (faults.hang) return;
+    if (req.method === 'POST' && mediaType(req.headers['content-type']) !== JSON_11) {
+      record.status = 404;
+      record.errorType = 'UnknownOperationException';
+      sendUnknownOperation(res);
+      return;
+    }
     try {
       const route = routes.get(target);
       if (req.method !== 'POST' || req.url !== '/' || route === undefined) {
@@ -83,7 +115,7 @@ export async function startAwsEmulator(region = 'us-east-1'): Promise<AwsEmulato
       }
       const signed = { method: req.method, url: req.url, headers: req.headers, body };
       record.accessKey = verifySigV4(signed, secrets, { region, service: route.service });
-      if (denied.has(route.action)) {
+      if (denied.has(route.action) || (faults.refuseWrites && WRITE_ACTIONS.has(route.action))) {
         throw new AwsFault(
           'AccessDeniedException',
           `User: arn:aws:iam::${ACCOUNT}:user/vault-unsealer is not authorized to perform: ${route.action} because no identity-based policy allows the ${route.action} action`,
@@ -120,6 +152,7 @@ export async function startAwsEmulator(region = 'us-east-1'): Promise<AwsEmulato
     region,
     kms,
     ssm,
+    faults,
     addAccessKey: (accessKey, secret) => secrets.set(accessKey, secret),
     deny: (action) => denied.add(action),
     requests: () => log,

@@ -45,16 +45,25 @@ const MAX_VALUE = 4096; // Standard tier
 
 export const isParameterType = (t: unknown): t is ParameterType => typeof t === 'string' && TYPES.includes(t);
 
-// Names: letters, digits and _.-/; a name with a `/` must be fully qualified (start with `/`).
-export function checkName(name: string): void {
-  if (name.length < 1 || name.length > 2048 || !/^[a-zA-Z0-9_./-]+$/.test(name)) {
+const NAME_RULES =
+  'Parameter name: can\'t be prefixed with "aws" or "ssm" (case-insensitive). If formed as a path, it can consist of sub-paths divided by slash symbol; each sub-path can be formed as a mix of letters, numbers and the following 3 symbols .-_';
+// The documented 1011-character limit counts the parameter ARN prefix too.
+const MAX_WITH_ARN = 1011;
+
+// Names: letters, digits and _.-/, not beginning with aws/ssm (any case); a name with a `/` must be fully
+// qualified (start with `/`), with non-empty sub-paths, at most 15 levels deep.
+export function checkName(name: string, region: string): void {
+  const arnPrefix = `arn:aws:ssm:${region}:${ACCOUNT}:parameter${name.startsWith('/') ? '' : '/'}`;
+  if (name.length < 1 || arnPrefix.length + name.length > MAX_WITH_ARN) {
     throw validation(
-      'Parameter name: can\'t be prefixed with "aws" or "ssm" (case-insensitive). If formed as a path, it can consist of sub-paths divided by slash symbol; each sub-path can be formed as a mix of letters, numbers and the following 3 symbols .-_',
+      `1 validation error detected: Value '${name}' at 'name' failed to satisfy constraint: Member must have length less than or equal to 2048`,
     );
   }
+  if (!/^[a-zA-Z0-9_./-]+$/.test(name) || /^\/?(aws|ssm)/i.test(name)) throw validation(NAME_RULES);
   if (name.includes('/') && !name.startsWith('/')) {
     throw validation('Parameter name must be a fully qualified name.');
   }
+  if (name.slice(1).split('/').includes('')) throw validation(NAME_RULES);
   if (name.split('/').length - 1 > 15) {
     throw validation('The parameter name hierarchy depth must not exceed 15 levels.');
   }
@@ -64,7 +73,7 @@ export function createSsm(region: string): SsmApi {
   const params = new Map<string, Parameter>();
   return {
     put(req) {
-      checkName(req.name);
+      checkName(req.name, region);
       if (req.value.length < 1 || Buffer.byteLength(req.value) > MAX_VALUE) {
         throw validation(
           `1 validation error detected: Value at 'value' failed to satisfy constraint: Member must have length between 1 and ${MAX_VALUE}`,

@@ -60,6 +60,7 @@ export async function startAzureFixture(): Promise<AzureKeyFixture> {
     },
     names: () => state.names(),
     writes: () => state.writes,
+    faults: emulator.faults,
     secretValues: () => [secret],
     close: () => emulator.close(),
   };

@@ -71,7 +71,8 @@ function allowed(
   clientId: string,
   permission: 'get' | 'set',
 ): boolean {
-  if (ctx.state.apps.get(clientId)?.permissions.has(permission) === true) return true;
+  const refused = permission === 'set' && ctx.state.faults.refuseWrites;
+  if (!refused && ctx.state.apps.get(clientId)?.permissions.has(permission) === true) return true;
   kvError(
     res,
     403,

@@ -10,13 +10,14 @@ import { makeTestPki } from '../../helpers/certs.ts';
 import { handleEntra } from './entra.ts';
 import { sendJson } from './http.ts';
 import { handleKeyVault } from './key-vault.ts';
-import { AzureState } from './state.ts';
+import { AzureState, type AzureFaults } from './state.ts';
 
 export interface AzureEmulator {
   // https://127.0.0.1:<port>, both the authority host and the vault URL.
   url: string;
   caFile: string;
   state: AzureState;
+  faults: AzureFaults;
   close(): Promise<void>;
 }
 
@@ -30,6 +31,10 @@ export async function startAzureEmulator(tenantId: string): Promise<AzureEmulato
   const server = createServer({ cert: pki.certPem, key: pki.keyPem }, (req, res) => {
     const url = new URL(req.url ?? '/', base);
     state.requests.push({ method: req.method ?? 'GET', path: url.pathname });
+    if (state.faults.hang) {
+      req.resume();
+      return;
+    }
     const ctx = { state, vaultUrl: base, authorityHost: base };
     void (async () => {
       if (await handleEntra(state, base, req, res, url.pathname)) return;
@@ -48,6 +53,7 @@ export async function startAzureEmulator(tenantId: string): Promise<AzureEmulato
     url: base,
     caFile,
     state,
+    faults: state.faults,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

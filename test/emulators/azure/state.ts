@@ -28,6 +28,14 @@ export interface RequestRecord {
   path: string;
 }
 
+// Switches a test flips at any time.
+export interface AzureFaults {
+  // Every request (Entra ID and Key Vault) is accepted and never answered; close() still ends it at once.
+  hang: boolean;
+  // Every app lacks the secrets `set` permission: PUT answers 403 Forbidden, GET still works.
+  refuseWrites: boolean;
+}
+
 export class AzureState {
   readonly tenantId: string;
   readonly apps = new Map<string, AppRegistration>();
@@ -35,6 +43,7 @@ export class AzureState {
   // Secret name → versions, oldest first. Key Vault names are case-insensitive; keys are lower-cased.
   readonly secrets = new Map<string, { name: string; versions: SecretVersion[] }>();
   readonly requests: RequestRecord[] = [];
+  readonly faults: AzureFaults = { hang: false, refuseWrites: false };
   writes = 0;
   tokenRequests = 0;
 

@@ -97,6 +97,7 @@ export async function startGoogleFixture(): Promise<GoogleFixture> {
     },
     names: () => emulator.gcs.names(BUCKET),
     writes: () => emulator.writes(),
+    faults: emulator.faults,
     secretValues: () => [...pemBodyLines(good.privateKey), ...pemBodyLines(wrong.privateKey)],
     close: async () => {
       await emulator.close();

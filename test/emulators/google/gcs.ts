@@ -45,7 +45,14 @@ export function createGcs(): GcsApi {
     hasBucket: (name) => buckets.has(name),
     put(bucket, name, data, contentType = 'application/octet-stream') {
       const objects = bucketOf(bucket);
-      if (name === '' || Buffer.byteLength(name) > 1024 || name.includes('\n') || name.includes('\r')) {
+      if (
+        name === '' ||
+        Buffer.byteLength(name) > 1024 ||
+        /[\r\n]/.test(name) ||
+        name === '.' ||
+        name === '..' ||
+        name.startsWith('.well-known/acme-challenge/')
+      ) {
         throw new ApiFailure('INVALID_ARGUMENT', 'The specified object name is not valid.', 'invalid');
       }
       const now = new Date();

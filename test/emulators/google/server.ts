@@ -25,16 +25,27 @@ export interface RequestRecord {
   refused: string | undefined;
 }
 
+// Switches a test flips at any time.
+export interface GoogleFaults extends KmsFaults {
+  // Every request is accepted and read, and never answered (close() still ends it at once).
+  hang: boolean;
+  // IAM refuses storage.objects.create/delete and cloudkms.cryptoKeyVersions.useToEncrypt (uploads and
+  // :encrypt answer 403, testIamPermissions leaves them out); downloads, metadata and :decrypt still work.
+  refuseWrites: boolean;
+}
+
 export interface GoogleEmulator {
   // https://127.0.0.1:<port> (http:// when started without TLS).
   url: string;
   kms: KmsApi;
   gcs: GcsApi;
-  faults: KmsFaults;
+  faults: GoogleFaults;
   addServiceAccount(email: string, publicKeyPem: string, keyId: string): void;
   // IAM stand-in: the permission (e.g. `storage.objects.create`) is refused for every caller.
   deny(permission: string): void;
   requests(): readonly RequestRecord[];
+  // Requests held by faults.hang whose connection the client has not closed yet.
+  hanging(): number;
   // Object upload requests received (authenticated or not).
   writes(): number;
   close(): Promise<void>;
@@ -60,6 +71,12 @@ const KNOWN_STORAGE_PERMISSIONS = new Set([
   'storage.buckets.get',
 ]);
 
+const WRITE_PERMISSIONS = new Set([
+  'storage.objects.create',
+  'storage.objects.delete',
+  'cloudkms.cryptoKeyVersions.useToEncrypt',
+]);
+
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const parts: Buffer[] = [];
   for await (const chunk of req as AsyncIterable<Buffer>) parts.push(chunk);
@@ -83,13 +100,18 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
   const gcs = createGcs();
   const accounts = new Map<string, TrustedAccount>();
   const denied = new Set<string>();
-  const faults: KmsFaults = {
+  const faults: GoogleFaults = {
     wrongPlaintextCrc32c: false,
     wrongCiphertextCrc32c: false,
     unverifiedPlaintextCrc32c: false,
+    hang: false,
+    refuseWrites: false,
   };
+  const refused = (permission: string): boolean =>
+    denied.has(permission) || (faults.refuseWrites && WRITE_PERMISSIONS.has(permission));
   const log: RequestRecord[] = [];
   let writes = 0;
+  let hanging = 0;
   let baseUrl = '';
 
   // Authenticates the caller or throws Google's 401; then applies the denied permissions.
@@ -116,7 +138,7 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
   }
 
   function requirePermission(api: ApiName, email: string, permission: string, resource: string): void {
-    if (!denied.has(permission)) return;
+    if (!refused(permission)) return;
     const message =
       api === 'cloudkms'
         ? `Permission '${permission}' denied on resource '${resource}' (or it may not exist).`
@@ -200,7 +222,7 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
       const unknown = asked.find((p) => !KNOWN_STORAGE_PERMISSIONS.has(p));
       if (unknown !== undefined)
         throw new ApiFailure('INVALID_ARGUMENT', `Permission ${unknown} is not valid.`);
-      const permissions = asked.filter((p) => !denied.has(p));
+      const permissions = asked.filter((p) => !refused(p));
       sendJson(res, 200, {
         kind: 'storage#testIamPermissionsResponse',
         ...(permissions.length > 0 ? { permissions } : {}),
@@ -225,6 +247,11 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
       refused: undefined,
     };
     log.push(record);
+    if (faults.hang) {
+      hanging += 1;
+      req.socket.once('close', () => (hanging -= 1));
+      return;
+    }
     try {
       if (kmsMatch !== null) kmsCall(req, res, record, body, kmsMatch);
       else gcsCall(req, res, record, body, url);
@@ -257,6 +284,7 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
     },
     deny: (permission) => void denied.add(permission),
     requests: () => log,
+    hanging: () => hanging,
     writes: () => writes,
     close: () =>
       new Promise<void>((resolve) => {
