@@ -1,9 +1,10 @@
 // Reads the AppBinding KubeVault created and its VaultServerConfiguration parameters, leniently: unknown
 // fields are ignored and both `secret` reference shapes are accepted (we never use it).
 import { TaskError } from '../errors.ts';
+import { redactUrl, registerSecret } from '../secrets.ts';
 import type { VaultTls } from '../vault/client.ts';
 import { appBindingPort, appBindingUrl, type ClientConfig } from './app-url.ts';
-import { kubeCall, type KubeClients } from './client.ts';
+import { seg, type KubeApi } from './client.ts';
 import type { SecretTransform } from './transforms.ts';
 
 export type UnsealerMode =
@@ -24,22 +25,19 @@ export interface VaultTarget {
   secretTransforms: SecretTransform[];
 }
 
-export async function readAppBinding(k: KubeClients, namespace: string, name: string): Promise<VaultTarget> {
-  const obj = (await kubeCall(`get appbinding ${namespace}/${name}`, () =>
-    k.custom.getNamespacedCustomObject({
-      group: 'appcatalog.appscode.com',
-      version: 'v1alpha1',
-      namespace,
-      plural: 'appbindings',
-      name,
-    }),
-  )) as Record<string, unknown>;
+export async function readAppBinding(k: KubeApi, namespace: string, name: string): Promise<VaultTarget> {
+  const obj = await k.call<Record<string, unknown>>(`get appbinding ${namespace}/${name}`, {
+    path: `/apis/appcatalog.appscode.com/v1alpha1/namespaces/${seg(namespace)}/appbindings/${seg(name)}`,
+  });
   return parseAppBinding(obj, namespace, name);
 }
 
 const rec = (v: unknown): Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+// A number as JSON gives it (or a string of digits); anything else is NaN, for requireRaftTarget to refuse.
+const count = (v: unknown): number =>
+  typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
 
 export function parseAppBinding(obj: Record<string, unknown>, namespace: string, name: string): VaultTarget {
   const spec = rec(obj['spec']);
@@ -65,8 +63,8 @@ export function parseAppBinding(obj: Record<string, unknown>, namespace: string,
     },
     backend: str(params['backend']),
     backupTokenSecretName: str(rec(params['backupTokenSecretRef'])['name']),
-    secretShares: Number(unsealer['secretShares'] ?? 0),
-    secretThreshold: Number(unsealer['secretThreshold'] ?? 0),
+    secretShares: count(unsealer['secretShares']),
+    secretThreshold: count(unsealer['secretThreshold']),
     unsealerMode: unsealerModeOf(rec(unsealer['mode'])),
     secretTransforms: Array.isArray(spec['secretTransforms'])
       ? (spec['secretTransforms'] as SecretTransform[])
@@ -85,18 +83,55 @@ function unsealerModeOf(mode: Record<string, unknown>): UnsealerMode | undefined
   return undefined;
 }
 
-// The checks both commands need before touching Vault.
+// The checks both commands need before touching Vault: each names the AppBinding field to fix.
 export function requireRaftTarget(t: VaultTarget): void {
+  const where = `AppBinding ${t.namespace}/${t.name}`;
   if (t.backend !== 'raft') {
     throw new TaskError(
       'config',
-      `backend must be Raft for backup snapshots: AppBinding ${t.namespace}/${t.name} says backend "${t.backend}"`,
+      `backend must be Raft for backup snapshots: ${where} says backend "${t.backend}"`,
     );
   }
   if (t.backupTokenSecretName === '') {
+    throw new TaskError('config', `${where} has no parameters.backupTokenSecretRef.name`);
+  }
+  // Shamir's scheme over GF(2^8) allows at most 255 shares; KubeVault always records the count.
+  if (!Number.isInteger(t.secretShares) || t.secretShares < 1 || t.secretShares > 255) {
     throw new TaskError(
       'config',
-      `AppBinding ${t.namespace}/${t.name} has no parameters.backupTokenSecretRef.name`,
+      `${where}: parameters.unsealer.secretShares must be an integer from 1 to 255, got ${String(t.secretShares)}`,
     );
   }
+}
+
+// The Vault address, checked before any request: a scheme and port that can work, and no credentials
+// (Vault authenticates with the token; userinfo would only leak into logs). Returns the URL to use.
+export function usableVaultUrl(t: VaultTarget): { url: string; warning: string | undefined } {
+  const where = `AppBinding ${t.namespace}/${t.name}`;
+  let u: URL;
+  try {
+    u = new URL(t.url);
+  } catch {
+    throw new TaskError(
+      'config',
+      `${where}: clientConfig gives an address that is not a URL: ${redactUrl(t.url)}`,
+    );
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') {
+    throw new TaskError(
+      'config',
+      `${where}: Vault address ${redactUrl(t.url)} must use https or http, not ${u.protocol}`,
+    );
+  }
+  if (u.port === '0' || (t.port === 0 && u.port === '')) {
+    throw new TaskError('config', `${where}: clientConfig.service has no port`);
+  }
+  let warning: string | undefined;
+  if (u.username !== '' || u.password !== '') {
+    if (u.password !== '') registerSecret(decodeURIComponent(u.password));
+    u.username = '';
+    u.password = '';
+    warning = `${where}: credentials in clientConfig.url are ignored (Vault uses the backup token)`;
+  }
+  return { url: u.toString().replace(/\/$/, ''), warning };
 }

@@ -4,10 +4,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeError, TaskError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { kubeCall, type KubeClients } from './client.ts';
+import { seg, type KubeApi } from './client.ts';
 import type { TargetRef } from '../output/output.ts';
 
-const GROUP = { group: 'stash.appscode.com', version: 'v1beta1', plural: 'backupsessions' };
 export const REPO_INITIALIZED = 'BackendRepositoryInitialized';
 const INIT_ACTION = 'InitializeBackendRepository';
 const MAX_CONFLICT_RETRIES = 10;
@@ -23,10 +22,11 @@ export interface Condition {
 
 type Session = { metadata?: { resourceVersion?: string }; status?: Record<string, unknown> };
 
-export async function getBackupSession(k: KubeClients, namespace: string, name: string): Promise<Session> {
-  return (await kubeCall(`get backupsession ${namespace}/${name}`, () =>
-    k.custom.getNamespacedCustomObject({ ...GROUP, namespace, name }),
-  )) as Session;
+const sessionPath = (namespace: string, name: string): string =>
+  `/apis/stash.appscode.com/v1beta1/namespaces/${seg(namespace)}/backupsessions/${seg(name)}`;
+
+export async function getBackupSession(k: KubeApi, namespace: string, name: string): Promise<Session> {
+  return k.call<Session>(`get backupsession ${namespace}/${name}`, { path: sessionPath(namespace, name) });
 }
 
 export function sessionConditions(s: Session): Condition[] {
@@ -55,7 +55,7 @@ export function preBackupActionsFor(s: Session, ref: TargetRef): string[] {
 
 // Upserts one session condition by type; lastTransitionTime moves only when something changed.
 export async function setSessionCondition(
-  k: KubeClients,
+  k: KubeApi,
   namespace: string,
   name: string,
   cond: Condition,
@@ -76,9 +76,11 @@ export async function setSessionCondition(
     const conditions = [...existing.filter((c) => c.type !== cond.type), next];
     const body = { ...s, status: { ...(s.status ?? {}), conditions } };
     try {
-      await kubeCall(`update status of backupsession ${namespace}/${name}`, () =>
-        k.custom.replaceNamespacedCustomObjectStatus({ ...GROUP, namespace, name, body }),
-      );
+      await k.call(`update status of backupsession ${namespace}/${name}`, {
+        method: 'PUT',
+        path: `${sessionPath(namespace, name)}/status`,
+        body,
+      });
       return;
     } catch (err) {
       if (err instanceof KubeError && err.status === 409 && attempt < MAX_CONFLICT_RETRIES) continue;
@@ -93,7 +95,7 @@ export interface PreBackupDeps {
 }
 
 export async function executePreBackupActions(
-  k: KubeClients,
+  k: KubeApi,
   namespace: string,
   name: string,
   ref: TargetRef,
@@ -128,7 +130,7 @@ export async function executePreBackupActions(
 }
 
 export async function waitForBackendRepository(
-  k: KubeClients,
+  k: KubeApi,
   namespace: string,
   name: string,
   log: Logger,

@@ -1,79 +1,25 @@
-// Kubernetes access: --kubeconfig/--master, else KUBECONFIG, else the in-cluster service account.
-// Every API failure becomes a KubeError naming the object, never the raw response (which echoes bodies).
-import { ApiException, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import { KubeError } from '../errors.ts';
+// Opens the Kubernetes API for one task run: connection from --kubeconfig/--master/KUBECONFIG or the pod's
+// service account, every request cancelled with the task and retried a bounded number of times.
+import type { Logger } from '../log.ts';
+import { KubeApi } from './api.ts';
+import { loadKubeConnection } from './connection.ts';
 
-export interface KubeClients {
-  core: CoreV1Api;
-  custom: CustomObjectsApi;
-}
+export { isNotFound, KubeApi } from './api.ts';
 
-export function loadKubeConfig(
+export async function openKube(
   kubeconfig: string,
   master: string,
-  env: NodeJS.ProcessEnv = process.env,
-): KubeConfig {
-  const kc = new KubeConfig();
-  if (kubeconfig !== '') kc.loadFromFile(kubeconfig);
-  else if ((env['KUBECONFIG'] ?? '') !== '') kc.loadFromDefault();
-  else kc.loadFromCluster();
-  if (master !== '') {
-    const current = kc.getCurrentCluster();
-    if (current === null) throw new KubeError('kubeconfig has no current cluster to apply --master to');
-    const clusters = kc.getClusters().map((c) => (c.name === current.name ? { ...c, server: master } : c));
-    kc.loadFromOptions({
-      clusters,
-      users: kc.getUsers(),
-      contexts: kc.getContexts(),
-      currentContext: kc.getCurrentContext(),
-    });
-  }
-  return kc;
+  signal: AbortSignal,
+  log: Logger,
+): Promise<KubeApi> {
+  const conn = await loadKubeConnection(kubeconfig, master);
+  log.debug({ kube: conn.server, from: conn.source }, 'Kubernetes API');
+  return new KubeApi(conn, {
+    signal,
+    onRetry: (what, reason, delayMs) =>
+      log.warn({ what, reason, retryInMs: Math.round(delayMs) }, 'Kubernetes API call failed; retrying'),
+  });
 }
 
-export function kubeClients(kc: KubeConfig): KubeClients {
-  return { core: kc.makeApiClient(CoreV1Api), custom: kc.makeApiClient(CustomObjectsApi) };
-}
-
-// Runs one API call; `what` reads like "get secret demo/vault-keys".
-export async function kubeCall<T>(what: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (err) {
-    throw toKubeError(what, err);
-  }
-}
-
-export function toKubeError(what: string, err: unknown): KubeError {
-  if (err instanceof ApiException) {
-    const status = err.code;
-    const body = statusBody(err.body);
-    const reason = body.reason ?? '';
-    const message = body.message ?? '';
-    const detail = [reason, message].filter((s) => s !== '').join(': ');
-    return new KubeError(`${what}: ${status}${detail !== '' ? ` ${detail}` : ''}`, status, { cause: err });
-  }
-  const text = err instanceof Error ? err.message : String(err);
-  return new KubeError(`${what}: ${text}`, undefined, { cause: err });
-}
-
-function statusBody(body: unknown): { reason?: string; message?: string } {
-  let b = body;
-  if (typeof b === 'string') {
-    try {
-      b = JSON.parse(b);
-    } catch {
-      return {};
-    }
-  }
-  if (typeof b !== 'object' || b === null) return {};
-  const o = b as Record<string, unknown>;
-  return {
-    ...(typeof o['reason'] === 'string' ? { reason: o['reason'] } : {}),
-    ...(typeof o['message'] === 'string' ? { message: o['message'].slice(0, 300) } : {}),
-  };
-}
-
-export function isNotFound(err: unknown): boolean {
-  return err instanceof KubeError && err.status === 404;
-}
+// Path segments are names the user wrote: encode them.
+export const seg = encodeURIComponent;
