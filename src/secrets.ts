@@ -1,14 +1,31 @@
 // Process-wide list of secret values seen this run (token, keys, restic credentials), so that any text
 // leaving the process — error messages in output.json, stderr — can be scrubbed as a last line of defence.
-import { makeValueReplacer } from './restic/scrub.ts';
+import { makeScrubber } from './restic/scrub.ts';
 
 const known = new Set<string>();
+let scrub = makeScrubber([]);
 
 export function registerSecret(value: string | Buffer): void {
   const text = typeof value === 'string' ? value : value.toString('utf8');
-  if (text.trim().length >= 4) known.add(text.trim());
+  const before = known.size;
+  for (const v of [text, text.trim()]) if (v.length >= 4) known.add(v);
+  if (known.size !== before) scrub = makeScrubber([...known]);
 }
 
+// Known secret values and URL userinfo replaced.
 export function scrubSecrets(text: string): string {
-  return makeValueReplacer(known)(text);
+  return scrub(text);
+}
+
+// A URL safe to log: userinfo (user:password@) removed.
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.username === '' && u.password === '') return url;
+    u.username = '';
+    u.password = '';
+    return u.toString().replace(/\/$/, url.endsWith('/') ? '/' : '');
+  } catch {
+    return url.replace(/(\w+:\/\/)[^/@\s]*@/, '$1');
+  }
 }

@@ -1,8 +1,12 @@
 // Finds the active node before any snapshot request, so a standby's 307 (empty body) or an OpenBao
 // standby read never reaches restic or receives an upload (vault-snapshot-api §1, hashicorp/vault#15258).
+// Leader addresses are only tried where the token may go (confine.ts); others are skipped, named.
 import type { Logger } from '../log.ts';
 import { VaultError } from '../errors.ts';
+import { redactUrl } from '../secrets.ts';
 import type { VaultClient } from './client.ts';
+import { refuseTarget, urlHost } from './confine.ts';
+import { describeAttempt } from './failure.ts';
 import { readHealth } from './health.ts';
 
 export interface LeaderInfo {
@@ -31,13 +35,12 @@ export function leaderCandidates(leader: LeaderInfo, serviceUrl: string, namespa
   if (leader.leaderAddress !== '') out.push(leader.leaderAddress);
   const service = new URL(serviceUrl);
   try {
-    const host = new URL(leader.leaderClusterAddress).hostname;
+    const host = new URL(leader.leaderClusterAddress).hostname.replace(/^\[(.*)\]$/, '$1');
     if (host !== '') {
       const isIp = /^[\d.]+$/.test(host) || host.includes(':');
-      const name = isIp ? host : `${host.split('.')[0] ?? host}.${namespace}.svc`;
-      out.push(
-        `${service.protocol}//${isIp && host.includes(':') ? `[${host}]` : name}:${service.port || (service.protocol === 'https:' ? '443' : '80')}`,
-      );
+      const name = isIp ? urlHost(host) : `${host.split('.')[0] ?? host}.${namespace}.svc`;
+      const port = service.port || (service.protocol === 'https:' ? '443' : '80');
+      out.push(`${service.protocol}//${name}:${port}`);
     }
   } catch {
     // No usable cluster address: the api_addr alone must do.
@@ -57,15 +60,26 @@ export async function findActiveNode(
   const candidates = leaderCandidates(leader, serviceUrl, namespace);
   const tried: string[] = [];
   for (const url of candidates) {
+    const refused = refuseTarget(url, serviceUrl, client.tls);
+    if (refused !== undefined) {
+      log.warn(
+        { candidate: redactUrl(url), why: refused },
+        'not sending the Vault token to this leader address',
+      );
+      tried.push(`${redactUrl(url)} (skipped: ${refused})`);
+      continue;
+    }
     try {
       const h = await readHealth(client, url, signal);
       if (h.initialized && !h.sealed && !h.standby) {
-        log.info({ activeNode: url }, 'found the active Vault node');
+        log.info({ activeNode: redactUrl(url) }, 'found the active Vault node');
         return url;
       }
-      tried.push(`${url} (${h.sealed ? 'sealed' : 'standby'})`);
+      tried.push(`${redactUrl(url)} (${h.sealed ? 'sealed' : 'standby'})`);
     } catch (err) {
-      tried.push(`${url} (${err instanceof Error ? err.message : String(err)})`);
+      if (signal?.aborted) throw err;
+      log.warn({ candidate: redactUrl(url), error: describeAttempt(err) }, 'leader address not usable');
+      tried.push(`${redactUrl(url)} (${describeAttempt(err)})`);
     }
   }
   if (leader.isSelf) {

@@ -2,8 +2,8 @@
 // complete, tar complete, only the four known members, SHA256SUMS matching meta.json and state.bin, and a
 // non-empty SHA256SUMS.sealed. A clean HTTP end proves nothing; only this does.
 import { createHash, type Hash } from 'node:crypto';
-import { createGunzip, type Gunzip } from 'node:zlib';
 import { SourceError } from '../errors.ts';
+import { GunzipSync } from './gunzip-sync.ts';
 import { TarReader } from './tar-reader.ts';
 
 const SMALL_LIMIT = 8192;
@@ -24,52 +24,49 @@ interface Member {
 }
 
 export class ArchiveVerifier {
-  private readonly gunzip: Gunzip;
+  private readonly gunzip = new GunzipSync();
   private readonly tar: TarReader;
   private readonly members = new Map<string, { sha256: string; size: number; content: Buffer | undefined }>();
   private current: { name: string; m: Member } | undefined;
   private failure: Error | undefined;
   private archiveBytes = 0;
-  private readonly ended: Promise<void>;
 
   constructor() {
-    this.gunzip = createGunzip({ chunkSize: 256 * 1024 });
     this.tar = new TarReader({
       begin: (name, size) => this.begin(name, size),
       data: (chunk) => this.data(chunk),
       end: () => this.end(),
     });
-    this.gunzip.on('data', (chunk: Buffer) => {
-      if (this.failure !== undefined) return;
-      try {
-        this.tar.push(chunk);
-      } catch (err) {
-        this.failure = err instanceof Error ? err : new Error(String(err));
-      }
-    });
-    this.ended = new Promise<void>((resolve) => {
-      this.gunzip.once('end', resolve);
-      this.gunzip.once('error', (err) => {
-        this.failure ??= new SourceError(`snapshot archive is not a complete gzip stream (${err.message})`);
-        resolve();
-      });
-    });
   }
 
-  // Feeds archive bytes; resolves once they are decompressed (this bounds memory), rejects on corruption.
-  async write(chunk: Buffer): Promise<void> {
+  // Checks archive bytes as they come; throws (now or at a later call) on corruption. Synchronous: the
+  // caller runs it beside restic's ingest, a batch at a time.
+  write(chunk: Buffer): void {
     this.archiveBytes += chunk.length;
     this.throwIfFailed();
-    // zlib never calls a write callback after it failed, so the error must settle the wait too.
-    await new Promise<void>((resolve) => {
-      const onError = (): void => resolve();
-      this.gunzip.once('error', onError);
-      this.gunzip.write(chunk, () => {
-        this.gunzip.off('error', onError);
-        resolve();
-      });
-    });
+    this.feed((sink) => this.gunzip.write(chunk, sink));
     this.throwIfFailed();
+  }
+
+  // Runs one gunzip step; its output goes straight to the tar reader (the buffer is reused after).
+  private feed(step: (sink: (out: Buffer) => void) => void): void {
+    let tarFailure: Error | undefined;
+    const sink = (out: Buffer): void => {
+      if (tarFailure !== undefined) return;
+      try {
+        this.tar.push(out);
+      } catch (err) {
+        tarFailure = err instanceof Error ? err : new Error(String(err));
+      }
+    };
+    try {
+      step(sink);
+    } catch (err) {
+      this.failure ??= new SourceError(
+        `snapshot archive is not a complete gzip stream (${err instanceof Error ? err.message : String(err)})`,
+      );
+    }
+    if (tarFailure !== undefined) this.failure ??= tarFailure;
   }
 
   private throwIfFailed(): void {
@@ -77,9 +74,8 @@ export class ArchiveVerifier {
   }
 
   // Call after the last byte: throws SourceError unless the archive is complete and consistent.
-  async finish(): Promise<ArchiveFacts> {
-    this.gunzip.end();
-    await this.ended;
+  finish(): ArchiveFacts {
+    if (this.failure === undefined) this.feed((sink) => this.gunzip.end(sink));
     if (this.failure !== undefined) throw this.failure;
     if (this.archiveBytes === 0) throw new SourceError('snapshot stream was empty');
     if (!this.tar.complete)

@@ -1,9 +1,11 @@
-// GET/POST of the Raft snapshot against the active node. Only a 200 body is ever returned to the caller;
-// a 307 (leadership moved) is followed to its Location, never streamed.
+// GET of the Raft snapshot against the active node. Only a 200 body is ever returned to the caller; a 307
+// (leadership moved) is followed to its Location when the token may go there, never streamed.
 import type { Readable } from 'node:stream';
 import { VaultError } from '../errors.ts';
+import { redactUrl } from '../secrets.ts';
 import { vaultError, type VaultClient } from './client.ts';
 import { SNAPSHOT_PATH } from './capabilities.ts';
+import { refuseTarget } from './confine.ts';
 
 const MAX_REDIRECTS = 3;
 
@@ -25,7 +27,15 @@ export async function openSnapshot(
       await res.body.dump();
       const location = res.headers['location'];
       if (typeof location !== 'string' || location === '') break;
-      base = new URL(location).origin;
+      const next = new URL(location, base).origin;
+      const refused = refuseTarget(next, activeUrl, client.tls);
+      if (refused !== undefined) {
+        throw new VaultError(
+          `Vault redirected the snapshot request to ${redactUrl(next)}; not following it: ${refused}`,
+          res.status,
+        );
+      }
+      base = next;
       continue;
     }
     throw await vaultError(res, 'GET', SNAPSHOT_PATH);
