@@ -44,6 +44,39 @@ export function stdinBackupArgs(o: StdinBackupOptions, common: string[]): string
   ];
 }
 
+export interface FileBackupOptions {
+  files: string[];
+  host: string;
+  tags: string[];
+  cacheEnabled: boolean;
+}
+
+// A backup of files named relative to the working directory: they land at the root of the snapshot.
+export function fileBackupArgs(o: FileBackupOptions, common: string[]): string[] {
+  return [
+    'backup',
+    '--host',
+    o.host,
+    ...o.tags.flatMap((t) => ['--tag', t]),
+    '--quiet',
+    '--json',
+    ...common,
+    ...(o.cacheEnabled ? ['--cleanup-cache'] : []),
+    '--',
+    ...o.files,
+  ];
+}
+
+// The whole tree of a snapshot as a tar stream on stdout (every restic version we support).
+export function dumpTreeArgs(snapshotId: string, common: string[]): string[] {
+  return ['dump', '--quiet', snapshotId, '/', ...common];
+}
+
+// The entries of one directory of a snapshot, one JSON object per line.
+export function lsArgs(snapshotId: string, dir: string, common: string[]): string[] {
+  return ['ls', '--json', snapshotId, dir, ...common];
+}
+
 export interface SnapshotFilter {
   tags?: string[]; // each entry is one --tag (OR); commas inside one entry mean AND
   host?: string;

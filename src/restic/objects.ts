@@ -22,7 +22,14 @@ export async function storeObject(
   const child = session.spawnWithStdin(
     stdinBackupArgs({ ...spec, cacheEnabled: session.cacheEnabled }, session.common),
   );
-  const { summary, bytes } = await streamIntoRestic(child, source, hooks);
+  let result: Awaited<ReturnType<typeof streamIntoRestic>>;
+  try {
+    result = await streamIntoRestic(child, source, hooks);
+  } catch (err) {
+    await session.clearDeadLocks();
+    throw err;
+  }
+  const { summary, bytes } = result;
   if (summary.totalBytesProcessed !== bytes) {
     throw new TaskError(
       'restic',

@@ -6,14 +6,17 @@ import { execa } from 'execa';
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from '../log.ts';
 import type { RepositoryConfig } from '../config/config.ts';
-import { commonFlags, deathSignalWrapper, niceWrapper } from './args.ts';
+import { commonFlags, deathSignalWrapper, niceWrapper, unlockStaleArgs } from './args.ts';
 import { spawnSync } from 'node:child_process';
 import { resticError } from './exit.ts';
 import { redactRepository, repositorySetup, type SecretData } from './repository.ts';
 import { makeScrubber } from './scrub.ts';
 import { registerSecret } from '../secrets.ts';
 
-const FORCE_KILL_AFTER_MS = 10_000;
+// restic 0.14 exits on SIGINT at once, removing its lock; 0.18 blocked reading stdin does not exit until
+// the read returns (measured: never, until SIGKILL). After this grace it is killed; the caller then
+// clears the dead process's lock with `restic unlock` (stale locks only).
+const FORCE_KILL_AFTER_MS = 1500;
 
 export interface ResticSession {
   readonly common: string[];
@@ -21,11 +24,17 @@ export interface ResticSession {
   readonly repositoryForLogs: string;
   scrub(text: string): string;
   // Runs a command to completion; stdout is returned, non-zero exit throws ResticError.
-  run(args: string[], signal?: AbortSignal): Promise<string>;
+  run(args: string[], signal?: AbortSignal, cwd?: string): Promise<string>;
+  // The same, with stdout as the exact bytes restic wrote (key values: never decoded, never trimmed).
+  runBytes(args: string[], signal?: AbortSignal): Promise<Buffer>;
   // A process whose stdin we feed; see stream-backup.ts for the ordering rules.
   spawnWithStdin(args: string[]): ResticChild;
   // A process whose stdout we read as a stream (restic dump).
   spawnWithStdout(args: string[]): ResticChild;
+  // Runs `restic unlock` (stale locks only) if a restic of this session died without its own cleanup
+  // (killed, or stopped early in its start-up) and no other is running: restic probes the pid of every
+  // lock of this host with SIGHUP, which would stop a live one.
+  clearDeadLocks(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -33,8 +42,8 @@ export interface ResticChild {
   readonly stdin: Writable;
   readonly stdout: Readable;
   readonly pid: number | undefined;
-  // Resolves with stdout text (when buffered) once restic exits 0; rejects with ResticError otherwise.
-  readonly done: Promise<string>;
+  // Resolves with stdout (when buffered) once restic exits 0; rejects with ResticError otherwise.
+  readonly done: Promise<string | Buffer>;
   // SIGINT first (restic 0.14 then removes its lock), SIGKILL after a grace period.
   kill(): void;
 }
@@ -75,16 +84,21 @@ export async function openResticSession(
     log.warn('setpriv --pdeathsig is not available: restic would outlive a killed task');
   const repositoryForLogs = redactRepository(setup.repository);
 
-  const start = (args: string[], mode: 'stdin' | 'stdout' | 'none'): ResticChild => {
+  let running = 0;
+  let diedUnclean = false;
+  const start = (args: string[], mode: 'stdin' | 'stdout' | 'text' | 'bytes', cwd?: string): ResticChild => {
     const [file, ...rest] = [...wrapper, 'restic', ...args];
+    // Each start costs a key derivation: counted by `make bench` from this line.
+    log.debug({ command: args[0] }, 'restic start');
     const child = execa(file ?? 'restic', rest, {
       env: childEnv,
       extendEnv: true,
-      cwd: repo.scratchDir,
+      cwd: cwd ?? repo.scratchDir,
       stdin: mode === 'stdin' ? 'pipe' : 'ignore',
       buffer: { stdout: mode !== 'stdout', stderr: false },
       reject: false,
-      encoding: mode === 'stdout' ? 'buffer' : 'utf8',
+      encoding: mode === 'stdout' || mode === 'bytes' ? 'buffer' : 'utf8',
+      stripFinalNewline: false,
     });
     let stderr = '';
     let partial = '';
@@ -96,23 +110,45 @@ export async function openResticSession(
       for (const line of lines) if (line.trim() !== '') log.debug({ restic: scrub(line) }, 'restic stderr');
     });
     const command = args[0] ?? 'restic';
-    const done = child.then((r) => {
-      if (r.exitCode === 0 && !r.isTerminated) return typeof r.stdout === 'string' ? r.stdout : '';
+    const done = child.then((r): string | Buffer => {
+      if (r.exitCode === 0 && !r.isTerminated) {
+        if (typeof r.stdout === 'string') return r.stdout;
+        return r.stdout instanceof Uint8Array ? Buffer.from(r.stdout) : Buffer.alloc(0);
+      }
       throw resticError(command, r.exitCode, r.signal ?? undefined, scrub(stderr));
     });
     done.catch(() => undefined);
     let killTimer: NodeJS.Timeout | undefined;
-    void child.finally(() => clearTimeout(killTimer));
+    let stopped = false;
+    running += 1;
+    void child.then((r) => {
+      running -= 1;
+      clearTimeout(killTimer);
+      // Stopped by us or by a signal: its lock may be left (0.14 can miss it when SIGINT lands early).
+      if (stopped || r.signal !== undefined || r.isTerminated) diedUnclean = true;
+    });
     return {
       stdin: child.stdin as Writable,
       stdout: child.stdout,
       pid: child.pid,
       done,
       kill: () => {
+        stopped = true;
         child.kill('SIGINT');
         killTimer ??= setTimeout(() => child.kill('SIGKILL'), FORCE_KILL_AFTER_MS).unref();
       },
     };
+  };
+
+  const runToEnd = async (child: ResticChild, signal: AbortSignal | undefined): Promise<string | Buffer> => {
+    const onAbort = (): void => child.kill();
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await child.done;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
   };
 
   return {
@@ -120,18 +156,23 @@ export async function openResticSession(
     cacheEnabled: cacheDir !== undefined,
     repositoryForLogs,
     scrub,
-    run: async (args, signal) => {
-      const child = start(args, 'none');
-      const onAbort = (): void => child.kill();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      try {
-        return await child.done;
-      } finally {
-        signal?.removeEventListener('abort', onAbort);
-      }
+    run: async (args, signal, cwd) => String(await runToEnd(start(args, 'text', cwd), signal)),
+    runBytes: async (args, signal) => {
+      const out = await runToEnd(start(args, 'bytes'), signal);
+      return typeof out === 'string' ? Buffer.from(out) : out;
     },
     spawnWithStdin: (args) => start(args, 'stdin'),
     spawnWithStdout: (args) => start(args, 'stdout'),
+    clearDeadLocks: async () => {
+      if (!diedUnclean || running > 0) return;
+      diedUnclean = false;
+      await runToEnd(start(unlockStaleArgs(common), 'text'), undefined).catch((err: unknown) => {
+        log.warn(
+          { error: err instanceof Error ? err.message : String(err) },
+          'could not clear stale restic locks',
+        );
+      });
+    },
     close: () => rm(tmpDir, { recursive: true, force: true }),
   };
 }

@@ -1,39 +1,33 @@
-// Runs `inspect` on chunks one after another, off the write path; the first failure is kept and
-// reported by the next within().
+// Runs `inspect` on batches one after another, off the write path (each on a later turn of the event
+// loop, after its write to restic was issued), releasing each batch when its inspection is done; the
+// first failure is kept, later batches are only released, and idle() reports it.
 export class InspectionQueue {
-  private readonly inspect: ((chunk: Buffer) => Promise<void>) | undefined;
-  private readonly pending: Array<{ done: Promise<void>; settled: boolean }> = [];
+  private readonly inspect: ((chunk: Buffer) => void) | undefined;
   private tail: Promise<void> = Promise.resolve();
-  private lag = 0;
   private failure: Error | undefined;
 
-  constructor(inspect: ((chunk: Buffer) => Promise<void>) | undefined) {
+  constructor(inspect: ((chunk: Buffer) => void) | undefined) {
     this.inspect = inspect;
   }
 
-  add(chunk: Buffer): void {
+  add(chunk: Buffer, release: () => void): void {
     const inspect = this.inspect;
-    if (inspect === undefined) return;
-    const bytes = chunk.length;
-    this.lag += bytes;
-    const entry = { done: Promise.resolve(), settled: false };
-    entry.done = this.tail
-      .then(async () => {
-        if (this.failure === undefined) await inspect(chunk);
+    this.tail = this.tail
+      .then(() => {
+        if (inspect !== undefined && this.failure === undefined) inspect(chunk);
       })
       .catch((err: unknown) => void (this.failure ??= err instanceof Error ? err : new Error(String(err))))
-      .finally(() => {
-        this.lag -= bytes;
-        entry.settled = true;
-      });
-    this.tail = entry.done;
-    while (this.pending[0]?.settled === true) this.pending.shift();
-    this.pending.push(entry);
+      .finally(release);
   }
 
-  // Resolves once at most `maxLag` bytes are still uninspected; rejects with the first failure.
-  async within(maxLag: number): Promise<void> {
-    while (this.lag > maxLag && this.pending.length > 0) await this.pending.shift()?.done;
+  // A failure seen so far stops the stream at once, not after the whole snapshot downloaded.
+  throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  // Resolves once every batch added so far was inspected; rejects with the first failure.
+  async idle(): Promise<void> {
+    await this.tail;
     if (this.failure !== undefined) throw this.failure;
   }
 }
