@@ -15,6 +15,7 @@ import { scrubSecrets } from './secrets.ts';
 import { packageVersion } from './version.ts';
 
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+let signalled = false;
 
 async function main(argv: string[]): Promise<number> {
   const first = argv[0];
@@ -46,14 +47,22 @@ async function main(argv: string[]): Promise<number> {
   return runCommand(config, log);
 }
 
+// After SIGTERM the pod is going away (Kubernetes sends SIGKILL after the grace period, 30 s by default):
+// the run gets this long to stop and clean up before output.json is written regardless.
+const STOP_GRACE_MS = 4000;
+
 async function runCommand(config: Config, log: Logger): Promise<number> {
   const root = new AbortController();
   let caught: NodeJS.Signals | undefined;
+  let onGraceOver: (() => void) | undefined;
+  const graceOver = new Promise<void>((resolve) => (onGraceOver = resolve));
   const onSignal = (sig: NodeJS.Signals): void => {
     if (caught !== undefined) return;
     caught = sig;
+    signalled = true;
     log.warn({ signal: sig }, 'signal received: stopping');
     root.abort(new CancelledError(sig));
+    setTimeout(() => onGraceOver?.(), STOP_GRACE_MS).unref();
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
@@ -61,15 +70,18 @@ async function runCommand(config: Config, log: Logger): Promise<number> {
   const ref = appBindingRef(config.appBindingName, config.appBindingNamespace);
   let result: CommandResult | undefined;
   let error: string | undefined;
+  const run =
+    config.command === 'backup-vault'
+      ? runBackup(config, log, root.signal)
+      : runRestore(config, log, root.signal);
+  run.catch(() => undefined);
   try {
-    result =
-      config.command === 'backup-vault'
-        ? await runBackup(config, log, root.signal)
-        : await runRestore(config, log, root.signal);
+    // A branch that ignores the cancel (a hung socket, a stuck child) must not keep output.json unwritten.
+    const outcome = await Promise.race([run, graceOver.then(() => GRACE_OVER)]);
+    if (typeof outcome === 'symbol') throw new CancelledError(caught ?? 'SIGTERM');
+    result = outcome;
   } catch (err) {
-    error = scrubSecrets(
-      caught !== undefined ? `cancelled by ${caught}: ${describeError(err)}` : describeError(err),
-    );
+    error = scrubSecrets(failureText(err, caught));
     log.error({ error }, 'failed');
   }
   const duration = goDuration(process.hrtime.bigint() - started);
@@ -87,12 +99,22 @@ async function runCommand(config: Config, log: Logger): Promise<number> {
       log.info({ path, phase: host.phase }, 'wrote output.json');
       exit = 0;
     } catch (err) {
-      log.error({ error: describeError(err) }, 'could not write output.json');
+      log.error({ error: scrubSecrets(describeError(err)) }, 'could not write output.json');
       exit = 1;
     }
   }
   if (error === undefined) log.info({ duration }, 'succeeded');
   return caught !== undefined ? (SIGNAL_EXIT[caught] ?? 1) : exit;
+}
+
+const GRACE_OVER: unique symbol = Symbol('grace over');
+
+// One line for output.json: the cancel named once, then what it interrupted (if that says more).
+function failureText(err: unknown, caught: NodeJS.Signals | undefined): string {
+  const text = describeError(err);
+  if (caught === undefined) return text;
+  const head = `cancelled by ${caught}`;
+  return text.includes(head) || err instanceof CancelledError ? head : `${head}: ${text}`;
 }
 
 function defaultHostname(config: Config): string {
@@ -115,12 +137,18 @@ async function writeUsageFailure(argv: string[], message: string): Promise<void>
   ).catch(() => undefined);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
+export interface Outcome {
+  code: number;
+  // A signal stopped the run: leave even if a cancelled socket or child still holds the event loop.
+  mustExit: boolean;
+}
+
+// The whole task: argv in, exit code out (cli.ts applies it).
+export async function runMain(argv: string[]): Promise<Outcome> {
+  try {
+    return { code: await main(argv), mustExit: signalled };
+  } catch (err) {
     process.stderr.write(`stash-vault: unexpected error: ${scrubSecrets(describeError(err))}\n`);
-    process.exitCode = 1;
-  },
-);
+    return { code: 1, mustExit: signalled };
+  }
+}

@@ -1,10 +1,11 @@
-// The steps backup and restore share: Kubernetes clients, the storage secret and restic session,
-// the AppBinding (raft only), the backup token after secretTransforms, the Vault client and key store.
+// The steps backup and restore share: the Kubernetes API, the storage secret and restic session, the
+// AppBinding (raft only, an address that can work), the backup token after secretTransforms, the Vault
+// client and the unsealer key store. Everything network-bound is cancelled with the task.
 import type { Config } from '../config/config.ts';
 import { TaskError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { isNotFound, kubeClients, loadKubeConfig, type KubeClients } from '../kube/client.ts';
-import { readAppBinding, requireRaftTarget, type VaultTarget } from '../kube/appbinding.ts';
+import { isNotFound, openKube, type KubeApi } from '../kube/client.ts';
+import { readAppBinding, requireRaftTarget, usableVaultUrl, type VaultTarget } from '../kube/appbinding.ts';
 import { readSecret } from '../kube/secrets.ts';
 import { applySecretTransforms } from '../kube/transforms.ts';
 import { KubernetesSecretStore } from '../keys/kubernetes-secret.ts';
@@ -12,20 +13,21 @@ import type { CheckedKeyStore } from '../keys/store.ts';
 import { credentialSecretName, type CloudStoreOptions } from '../keys/cloud.ts';
 import { openResticSession, type ResticSession } from '../restic/session.ts';
 import { VaultClient } from '../vault/client.ts';
-import { registerSecret } from '../secrets.ts';
+import { redactUrl, registerSecret } from '../secrets.ts';
 
-export function connectKube(config: Config): KubeClients {
+export async function connectKube(config: Config, signal: AbortSignal, log: Logger): Promise<KubeApi> {
   try {
-    return kubeClients(loadKubeConfig(config.kubeconfig, config.master));
+    return await openKube(config.kubeconfig, config.master, signal, log);
   } catch (err) {
     throw new TaskError(
       'kube',
       `cannot load Kubernetes credentials: ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
     );
   }
 }
 
-export async function openRestic(kube: KubeClients, config: Config, log: Logger): Promise<ResticSession> {
+export async function openRestic(kube: KubeApi, config: Config, log: Logger): Promise<ResticSession> {
   const r = config.repository;
   const secret = await readSecret(kube, r.storageSecretNamespace, r.storageSecretName);
   const session = await openResticSession(r, secret, log);
@@ -34,12 +36,16 @@ export async function openRestic(kube: KubeClients, config: Config, log: Logger)
 }
 
 export async function openVault(
-  kube: KubeClients,
+  kube: KubeApi,
   config: Config,
   log: Logger,
+  signal: AbortSignal,
 ): Promise<{ target: VaultTarget; vault: VaultClient }> {
-  const target = await readAppBinding(kube, config.appBindingNamespace, config.appBindingName);
-  requireRaftTarget(target);
+  const read = await readAppBinding(kube, config.appBindingNamespace, config.appBindingName);
+  requireRaftTarget(read);
+  const { url, warning } = usableVaultUrl(read);
+  if (warning !== undefined) log.warn(warning);
+  const target = { ...read, url };
   const ns = target.namespace;
   const raw = await readSecret(kube, ns, target.backupTokenSecretName);
   const data = await applySecretTransforms(raw, target.secretTransforms, (name) =>
@@ -53,13 +59,16 @@ export async function openVault(
     );
   }
   registerSecret(token);
-  log.info({ vault: target.url, tlsVerified: !target.tls.insecureSkipVerify }, 'Vault target');
-  return { target, vault: new VaultClient(token, target.tls, config.vaultClientTimeoutMs) };
+  log.info({ vault: redactUrl(target.url), tlsVerified: !target.tls.insecureSkipVerify }, 'Vault target');
+  return {
+    target,
+    vault: new VaultClient(token, target.tls, { clientTimeoutMs: config.vaultClientTimeoutMs, signal }),
+  };
 }
 
 // The unsealer store of the target cluster. Cloud SDKs are loaded only for their own mode: together
 // they weigh more than the rest of the task.
-export async function keyStoreFor(kube: KubeClients, target: VaultTarget): Promise<CheckedKeyStore> {
+export async function keyStoreFor(kube: KubeApi, target: VaultTarget): Promise<CheckedKeyStore> {
   const mode = target.unsealerMode;
   if (mode === undefined) {
     throw new TaskError(
@@ -89,7 +98,7 @@ export async function keyStoreFor(kube: KubeClients, target: VaultTarget): Promi
 // The credential secret lives in the AppBinding namespace; without one the SDK's ambient credentials
 // (IRSA, workload identity, managed identity) are used.
 async function readCredentials(
-  kube: KubeClients,
+  kube: KubeApi,
   namespace: string,
   mode: string,
   spec: Record<string, unknown>,
@@ -105,9 +114,7 @@ async function readCredentials(
       throw new TaskError(
         'config',
         `unsealer mode ${mode}: credential secret ${namespace}/${name} does not exist`,
-        {
-          cause: err,
-        },
+        { cause: err },
       );
     }
     throw err;

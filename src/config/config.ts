@@ -35,6 +35,7 @@ export interface CommonConfig {
 export interface BackupConfig extends CommonConfig {
   command: 'backup-vault';
   backupSession: string;
+  lockTimeoutMs: number;
 }
 
 export interface RestoreConfig extends CommonConfig {

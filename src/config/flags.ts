@@ -45,7 +45,8 @@ const RETENTION_FLAGS = [
 ] as const;
 
 export const FLAGS_BY_COMMAND: Record<CommandName, readonly string[]> = {
-  'backup-vault': [...COMMON_FLAGS, ...RETENTION_FLAGS, 'backupsession'],
+  // --lock-timeout is ours: how long a backup waits for restic lock holders that may be alive.
+  'backup-vault': [...COMMON_FLAGS, ...RETENTION_FLAGS, 'backupsession', 'lock-timeout'],
   'restore-vault': [...COMMON_FLAGS, 'source-hostname', 'snapshot', 'force', 'old-key-prefix'],
 };
 

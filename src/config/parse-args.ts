@@ -7,6 +7,9 @@ import { parseVaultArgs } from './vault-args.ts';
 import type { BackupConfig, CommonConfig, ParsedArgs, RestoreConfig } from './config.ts';
 
 const DEFAULT_WAIT_TIMEOUT_S = 300;
+// Longer than restic's 5-minute lock refresh plus the 10 minutes after which an unrefreshed lock of a
+// gone pod counts as dead (restic/locks.ts), so a crashed pod's lock is cleared within one wait.
+const DEFAULT_LOCK_TIMEOUT_S = 15 * 60;
 
 export function isCommand(word: string | undefined): word is CommandName {
   return (COMMANDS as readonly string[]).includes(word ?? '');
@@ -45,10 +48,12 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   warnings.push(...vaultArgs.warnings);
   const config =
     command === 'backup-vault'
-      ? ({ ...common, command, backupSession: c.str('backupsession') } satisfies Omit<
-          BackupConfig,
-          'vaultClientTimeoutMs'
-        >)
+      ? ({
+          ...common,
+          command,
+          backupSession: c.str('backupsession'),
+          lockTimeoutMs: c.int('lock-timeout', DEFAULT_LOCK_TIMEOUT_S) * 1000,
+        } satisfies Omit<BackupConfig, 'vaultClientTimeoutMs'>)
       : ({
           ...common,
           command,

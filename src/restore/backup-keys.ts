@@ -1,91 +1,156 @@
-// Reads the old cluster's root token and unseal keys out of the chosen backup, into memory only:
-// our layout keeps each key as its own object of the run; the Go addon kept JSON-quoted files.
+// The old cluster's root token and unseal keys as the chosen backup recorded them, read into memory only
+// and as bytes. Every layout ever written is read: our key files (one snapshot, one dump of its tree), our
+// first layout (one stdin object per key) and the Go addon's directory (JSON-quoted key files).
 import { mapLimited } from '../concurrent.ts';
 import { TaskError } from '../errors.ts';
-import { keyNames } from '../keys/names.ts';
 import type { KeyValue } from '../keys/store.ts';
-import { dumpArgs } from '../restic/args.ts';
+import { KEY_OBJECT_TAG, KEYS_OBJECT_TAG } from '../layout.ts';
+import { dumpArgs, dumpTreeArgs, lsArgs } from '../restic/args.ts';
 import type { SnapshotInfo } from '../restic/json.ts';
 import type { ResticSession } from '../restic/session.ts';
 import { registerSecret } from '../secrets.ts';
+import { readTarFiles } from './tar-files.ts';
 import type { Chosen } from './select.ts';
 
 const KEY_DUMP_CONCURRENCY = 3;
 
-export interface LocatedKey {
+// One key as recorded: where restic keeps it and how to get its bytes back by hand.
+export interface RecordedKey {
   name: string;
-  id: string;
+  snapshotId: string;
   path: string;
 }
 
-// Where each of the old cluster's keys sits in the backup; fails, naming them, when any is missing.
-export function locateBackupKeys(
+export type KeySource =
+  | { kind: 'key-files'; snapshotId: string }
+  | { kind: 'key-objects' }
+  | { kind: 'go-addon'; snapshotId: string };
+
+export interface LocatedKeys {
+  oldPrefix: string;
+  // Root token first, then unseal-key-0..n-1: exactly what the backup recorded.
+  keys: RecordedKey[];
+  unsealKeys: number;
+  source: KeySource;
+}
+
+// Finds the keys of the chosen backup and checks the set is whole (a root token and unseal keys 0..n-1).
+export async function locateBackupKeys(
+  restic: ResticSession,
   all: SnapshotInfo[],
   chosen: Chosen,
-  oldPrefix: string,
-  shares: number,
-): LocatedKey[] {
-  const located: LocatedKey[] = [];
-  const missing: string[] = [];
-  for (const name of keyNames(oldPrefix, shares)) {
-    const at = locate(all, chosen, name);
-    if (at === undefined) missing.push(name);
-    else located.push({ name, ...at });
+  oldPrefixFlag: string,
+  signal?: AbortSignal,
+): Promise<LocatedKeys> {
+  const { source, recorded } = await recordedKeys(restic, all, chosen, signal);
+  const oldPrefix =
+    oldPrefixFlag !== ''
+      ? oldPrefixFlag
+      : inferPrefix(
+          chosen,
+          recorded.map((k) => k.name),
+        );
+  const root = oldPrefix === '' ? 'root-token' : `${oldPrefix}-root-token`;
+  const unsealHead = oldPrefix === '' ? 'unseal-key-' : `${oldPrefix}-unseal-key-`;
+  const byName = new Map(recorded.map((k) => [k.name, k]));
+  const indexes = recorded
+    .map((k) => (k.name.startsWith(unsealHead) ? k.name.slice(unsealHead.length) : ''))
+    .filter((i) => /^(0|[1-9]\d{0,2})$/.test(i))
+    .map(Number);
+  const count = indexes.length === 0 ? 0 : Math.max(...indexes) + 1;
+  const wanted = [root, ...Array.from({ length: Math.max(count, 1) }, (_, i) => `${unsealHead}${i}`)];
+  const missing = wanted.filter((n) => !byName.has(n));
+  if (missing.length > 0) {
+    throw new TaskError(
+      'keys',
+      `the backup ${chosen.snapshot.shortId} has no ${missing.join(', ')} (it holds: ${recorded.map((k) => k.name).join(', ') || 'no keys'}; check --old-key-prefix)`,
+    );
   }
-  if (missing.length > 0) throw missingKeys(chosen, missing);
-  return located;
+  return { oldPrefix, keys: wanted.map((n) => byName.get(n) as RecordedKey), unsealKeys: count, source };
 }
 
-// Dumps the located keys, a few restic processes at a time (each start costs a key derivation).
+async function recordedKeys(
+  restic: ResticSession,
+  all: SnapshotInfo[],
+  chosen: Chosen,
+  signal?: AbortSignal,
+): Promise<{ source: KeySource; recorded: RecordedKey[] }> {
+  if (chosen.layout === 'go-addon') {
+    const dir = chosen.dir.replace(/\/$/, '');
+    const out = await restic.run(lsArgs(chosen.snapshot.id, dir, restic.common), signal);
+    const recorded = out
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { type?: string; path?: string; name?: string })
+      .filter((n) => n.type === 'file' && n.path === `${dir}/${n.name ?? ''}` && n.name !== 'backup.snap')
+      .map((n) => ({ name: n.name ?? '', snapshotId: chosen.snapshot.id, path: n.path ?? '' }));
+    return { source: { kind: 'go-addon', snapshotId: chosen.snapshot.id }, recorded };
+  }
+  const run = all.filter((s) => s.tags.includes(chosen.runTag));
+  const files = run.find((s) => s.tags.includes(KEYS_OBJECT_TAG));
+  if (files !== undefined) {
+    // The snapshot's paths are the files' absolute paths at backup time; its tree holds them at the root.
+    const recorded = files.paths.map((p) => {
+      const name = p.slice(p.lastIndexOf('/') + 1);
+      return { name, snapshotId: files.id, path: `/${name}` };
+    });
+    return { source: { kind: 'key-files', snapshotId: files.id }, recorded };
+  }
+  const recorded = run
+    .filter((s) => s.tags.includes(KEY_OBJECT_TAG) && s.paths.length === 1)
+    .map((s) => {
+      const path = s.paths[0] ?? '';
+      return { name: path.replace(/^\//, ''), snapshotId: s.id, path };
+    });
+  return { source: { kind: 'key-objects' }, recorded };
+}
+
+// The prefix used at backup time, from the one root token the backup holds.
+function inferPrefix(chosen: Chosen, names: string[]): string {
+  const prefixes = [
+    ...new Set(
+      names
+        .map((n) => /^(?:(.*)-)?root-token$/.exec(n))
+        .filter((m) => m !== null)
+        .map((m) => m[1] ?? ''),
+    ),
+  ];
+  if (prefixes.length === 1) return prefixes[0] ?? '';
+  throw new TaskError(
+    'keys',
+    prefixes.length === 0
+      ? `the backup ${chosen.snapshot.shortId} holds no root token (it holds: ${names.join(', ') || 'no keys'})`
+      : `the backup ${chosen.snapshot.shortId} holds keys of several prefixes (${prefixes.join(', ')}): set --old-key-prefix`,
+  );
+}
+
+// The bytes of every located key. A failing dump fails with restic's own error.
 export async function readBackupKeys(
   restic: ResticSession,
-  chosen: Chosen,
-  located: LocatedKey[],
+  located: LocatedKeys,
   signal?: AbortSignal,
 ): Promise<KeyValue[]> {
-  const values = await mapLimited(located, KEY_DUMP_CONCURRENCY, async (k) => {
-    const raw = Buffer.from(
-      await restic.run(dumpArgs(k.id, k.path, restic.common), signal).catch(() => ''),
-      'utf8',
-    );
-    const value = chosen.layout === 'go-addon' ? decodeJsonString(raw, k.name) : raw;
-    if (value.length > 0) registerSecret(value);
-    return value;
-  });
-  const missing = located.filter((_, i) => values[i]?.length === 0).map((k) => k.name);
-  if (missing.length > 0) throw missingKeys(chosen, missing);
-  return located.map((k, i) => ({ name: k.name, value: values[i] ?? Buffer.alloc(0) }));
+  let values: Buffer[];
+  const src = located.source;
+  if (src.kind === 'key-files') {
+    const files = readTarFiles(await restic.runBytes(dumpTreeArgs(src.snapshotId, restic.common), signal));
+    values = located.keys.map((k) => files.get(k.name) ?? Buffer.alloc(0));
+  } else {
+    values = await mapLimited(located.keys, KEY_DUMP_CONCURRENCY, async (k) => {
+      const raw = await restic.runBytes(dumpArgs(k.snapshotId, k.path, restic.common), signal);
+      return src.kind === 'go-addon' ? decodeJsonString(raw, k.name) : raw;
+    });
+  }
+  const empty = located.keys.filter((_, i) => (values[i]?.length ?? 0) === 0).map((k) => k.name);
+  if (empty.length > 0) {
+    throw new TaskError('keys', `the backup's ${empty.join(', ')} ${empty.length > 1 ? 'are' : 'is'} empty`);
+  }
+  values.forEach((v) => registerSecret(v));
+  return located.keys.map((k, i) => ({ name: k.name, value: values[i] ?? Buffer.alloc(0) }));
 }
 
-function missingKeys(chosen: Chosen, missing: string[]): TaskError {
-  return new TaskError(
-    'keys',
-    `the backup ${chosen.snapshot.shortId} has no ${missing.join(', ')} (check --old-key-prefix)`,
-  );
-}
-
-function locate(all: SnapshotInfo[], chosen: Chosen, name: string): { id: string; path: string } | undefined {
-  if (chosen.layout === 'go-addon')
-    return { id: chosen.snapshot.id, path: `${chosen.dir.replace(/\/$/, '')}/${name}` };
-  const obj = all.find((s) => s.tags.includes(chosen.runTag) && s.paths.includes(`/${name}`));
-  return obj === undefined ? undefined : { id: obj.id, path: `/${name}` };
-}
-
-// The prefix used at backup time, inferred from the run's key objects when --old-key-prefix is empty.
-export function inferOldPrefix(all: SnapshotInfo[], chosen: Chosen): string | undefined {
-  if (chosen.layout !== 'stash-vault') return undefined;
-  const prefixes = new Set(
-    all
-      .filter((s) => s.tags.includes(chosen.runTag))
-      .flatMap((s) => s.paths)
-      .map((p) => /^\/(.*?)-?root-token$/.exec(p)?.[1])
-      .filter((p): p is string => p !== undefined),
-  );
-  return prefixes.size === 1 ? [...prefixes][0] : undefined;
-}
-
+// The Go addon wrote each key with json.Marshal of a Go string.
 function decodeJsonString(raw: Buffer, name: string): Buffer {
-  if (raw.length === 0) return raw;
   try {
     const v: unknown = JSON.parse(raw.toString('utf8'));
     if (typeof v === 'string') return Buffer.from(v, 'utf8');

@@ -21,21 +21,29 @@ export class HoldBackVerified extends Transform {
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.verifier.write(chunk).then(
-      () => {
-        this.bytes += chunk.length;
-        this.onBytes(this.bytes);
-        if (this.held !== undefined) this.push(this.held);
-        this.held = chunk;
-        cb();
-      },
-      (err: unknown) => cb(err as Error),
-    );
+    try {
+      this.verifier.write(chunk);
+    } catch (err) {
+      cb(err as Error);
+      return;
+    }
+    this.bytes += chunk.length;
+    this.onBytes(this.bytes);
+    if (this.held !== undefined) this.push(this.held);
+    this.held = chunk;
+    cb();
   }
 
   override _flush(cb: TransformCallback): void {
-    Promise.all([this.verifier.finish(), this.producerDone]).then(
-      ([facts]) => {
+    let facts: ArchiveFacts;
+    try {
+      facts = this.verifier.finish();
+    } catch (err) {
+      cb(err as Error);
+      return;
+    }
+    this.producerDone.then(
+      () => {
         this.facts = facts;
         if (this.held !== undefined) this.push(this.held);
         cb();

@@ -15,7 +15,13 @@ const isOurs = (s: SnapshotInfo): boolean => s.tags.some((t) => t.startsWith(RUN
 // A Go-addon backup: one path (the interim dir) and none of our tags.
 const isGoAddon = (s: SnapshotInfo): boolean => !isOurs(s) && s.paths.length === 1;
 
-export function chooseBackup(all: SnapshotInfo[], requested: string[], host: string): Chosen {
+// `host` is --source-hostname, else --hostname; `explicitSource` is --source-hostname alone.
+export function chooseBackup(
+  all: SnapshotInfo[],
+  requested: string[],
+  host: string,
+  explicitSource = '',
+): Chosen {
   if (requested.length > 1) {
     throw new TaskError(
       'config',
@@ -23,7 +29,16 @@ export function chooseBackup(all: SnapshotInfo[], requested: string[], host: str
     );
   }
   const wanted = requested[0] ?? 'latest';
-  if (wanted !== 'latest') return byId(all, wanted);
+  if (wanted !== 'latest') {
+    const chosen = byId(all, wanted);
+    if (explicitSource !== '' && chosen.snapshot.hostname !== explicitSource) {
+      throw new TaskError(
+        'config',
+        `snapshot ${chosen.snapshot.shortId} is a backup of host "${chosen.snapshot.hostname}", not of --source-hostname "${explicitSource}"; drop one of the two or make them agree`,
+      );
+    }
+    return chosen;
+  }
   const candidates = all.filter((s) => (isRaft(s) || isGoAddon(s)) && (host === '' || s.hostname === host));
   const hosts = new Set(candidates.map((s) => s.hostname));
   if (host === '' && hosts.size > 1) {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI_NODE_FLAGS, REPO_ROOT } from '../helpers/paths.ts';
+import { CLI_NODE_FLAGS, CLI_RUNTIME_ENV, REPO_ROOT } from '../helpers/paths.ts';
 
 interface Instr {
   op: string;
@@ -67,6 +67,9 @@ test('final stage: distroless Node 24, restic/app copied in, non-root, no curl, 
   assert.ok(Number.isInteger(uid) && uid > 0, `USER ${users[0]}`);
   const env = all(final, 'ENV').join(' ');
   assert.match(env, /(^|\s)TMPDIR=\/stash-tmp(\/|\s|$)/);
+  // The tests run the CLI with the image's runtime environment.
+  for (const [k, v] of Object.entries(CLI_RUNTIME_ENV))
+    assert.match(env, new RegExp(`(^|\\s)${k}=${v}(\\s|$)`));
 });
 
 test('restic 0.18 comes from the Debian trixie package and lands at /usr/local/bin/restic', () => {

@@ -7,6 +7,7 @@ import { restic, resticVersions, snapshots } from '../helpers/restic.ts';
 import { runCli } from '../helpers/run-cli.ts';
 import { BACKUP_TOKEN_POLICY, startWorld, type World } from '../helpers/world.ts';
 import { assertFailedOutput, assertNoSecretsLeaked, assertSucceededOutput } from '../helpers/assertions.ts';
+import { assertStoredBackup, keyDirsLeft } from '../helpers/stored-backup.ts';
 import {
   bytesRead,
   isRaftBackup,
@@ -46,33 +47,6 @@ function watchRaftInput(w: World): () => number {
   };
 }
 
-function assertStoredBackup(w: World): void {
-  const list = snapshots(w.v, w.repository);
-  const archive = w.vault.lastServedArchive();
-  assert.ok(archive, 'the emulator served an archive');
-  const raft = list.filter((s) => s.paths.includes(RAFT));
-  assert.equal(raft.length, 1);
-  const run = raft[0]?.tags?.find((t) => t.startsWith('stash-vault-run='));
-  assert.ok(run);
-  assert.ok(
-    restic(w.v, w.repository, ['dump', raft[0]?.id ?? '', RAFT, '--no-cache']).equals(archive),
-    'raft object equals the served archive byte for byte',
-  );
-  const expected: Record<string, string> = { [`${w.keyPrefix}-root-token`]: w.vault.rootToken };
-  w.vault.unsealKeys.forEach((k, i) => (expected[`${w.keyPrefix}-unseal-key-${i}`] = k));
-  for (const [name, value] of Object.entries(expected)) {
-    const obj: typeof list = list.filter((s) => s.paths.includes(`/${name}`) && s.tags?.includes(run));
-    assert.equal(obj.length, 1, name);
-    assert.equal(
-      restic(w.v, w.repository, ['dump', obj[0]?.id ?? '', `/${name}`, '--no-cache']).toString('utf8'),
-      value,
-      name,
-    );
-    assert.equal(obj[0]?.hostname, 'host-0');
-  }
-  assert.equal(list.length, Object.keys(expected).length + 1);
-}
-
 for (const v of resticVersions()) {
   for (const backend of ['local', 'rest'] as const) {
     describe(`backup-vault, restic ${v.label}, ${backend} repository`, () => {
@@ -82,9 +56,10 @@ for (const v of resticVersions()) {
       });
       after(() => w.close());
 
-      test('stores the verified snapshot and every key as its own object; output.json for update-status', async () => {
+      test('stores the verified snapshot and the keys (one file each), one restic start per step; output.json for update-status', async () => {
         // Someone else writes the BackupSession status first, twice: the condition write must retry on 409.
         w.kube.conflictNextStatusWrites(2);
+        const startsFrom = w.shim.starts().length;
         const run = await w.backup();
         const statusWrites = w.kube
           .requests()
@@ -94,9 +69,22 @@ for (const v of resticVersions()) {
           [409, 409, 200],
         );
         assert.equal(run.code, 0, run.stderr.slice(-3000));
-        const snaps = assertSucceededOutput(w, w.vault.unsealKeys.length + 2);
-        assert.equal(snaps.at(-1)?.['path'], 'vault-raft.snap');
-        assertStoredBackup(w);
+        const snaps = assertSucceededOutput(w, 2);
+        assert.deepEqual(
+          snaps.map((x) => x['path']),
+          ['unsealer-keys', 'vault-raft.snap'],
+        );
+        const stored = assertStoredBackup(w);
+        assert.equal(stored.layout, 'key-files');
+        assert.deepEqual(keyDirsLeft(), [], 'no key file left on the tmpfs');
+        // The repository probe (which also lists locks), init (the repository is new), keys, Raft object.
+        assert.deepEqual(
+          w.shim
+            .starts()
+            .slice(startsFrom)
+            .map((x) => x.argv[0]),
+          ['list', 'init', 'backup', 'backup'],
+        );
         const session = w.kube.get(
           'stash.appscode.com/v1beta1',
           'BackupSession',

@@ -1,7 +1,7 @@
 // Runs the built CLI as Stash would run the container: the given argv, a chosen restic on PATH,
 // KUBECONFIG pointing at the emulator. Captures exit code, stdout and stderr (the JSON logs).
 import { spawn } from 'node:child_process';
-import { CLI, CLI_NODE_FLAGS } from './paths.ts';
+import { CLI, CLI_NODE_FLAGS, CLI_RUNTIME_ENV } from './paths.ts';
 
 export interface CliRun {
   args: string[];
@@ -19,17 +19,20 @@ export interface CliOptions {
   signal?: { name: NodeJS.Signals; when?: RegExp; afterMs?: number };
   cli?: string;
   onSpawn?: (pid: number) => void;
+  // Flags of ours that the upstream Function does not pass (e.g. --lock-timeout).
+  extraArgs?: string[];
 }
 
 export function runCli(args: string[], o: CliOptions = {}): Promise<CliRun> {
   const env: Record<string, string | undefined> = {
     ...process.env,
+    ...CLI_RUNTIME_ENV,
     ...o.env,
     PATH: [...(o.pathPrefix ?? []), process.env['PATH'] ?? ''].join(':'),
   };
   delete env['NODE_OPTIONS'];
   delete env['NODE_TEST_CONTEXT'];
-  const child = spawn(process.execPath, [...CLI_NODE_FLAGS, o.cli ?? CLI, ...args], {
+  const child = spawn(process.execPath, [...CLI_NODE_FLAGS, o.cli ?? CLI, ...args, ...(o.extraArgs ?? [])], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -87,7 +87,7 @@ for (const v of resticVersions()) {
         const src = Readable.from([randomBytes(200_000)]);
         await assert.rejects(
           storeObject(s, { filename: 'x', host: 'h', tags: [] }, src, {
-            verify: async () => {
+            verify: () => {
               throw new SourceError('archive incomplete');
             },
           }),

@@ -1,0 +1,61 @@
+// The regular files of a small tar archive (restic dump of the key snapshot's tree) by name, as bytes.
+// USTAR names with their prefix, PAX `path` records (Go's archive/tar writes them for long names) and
+// GNU base-256 sizes are read; directories and other entry types are skipped.
+import { TaskError } from '../errors.ts';
+
+const BLOCK = 512;
+
+export function readTarFiles(tar: Buffer): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  let off = 0;
+  let paxPath: string | undefined;
+  while (off + BLOCK <= tar.length) {
+    const h = tar.subarray(off, off + BLOCK);
+    if (h.every((b) => b === 0)) break;
+    const size = sizeOf(h.subarray(124, 136));
+    const type = String.fromCharCode(h[156] ?? 0x30);
+    const prefix = cString(h.subarray(345, 500));
+    const name = paxPath ?? (prefix !== '' ? `${prefix}/` : '') + cString(h.subarray(0, 100));
+    const start = off + BLOCK;
+    const end = start + size;
+    if (end > tar.length) throw new TaskError('keys', 'the key snapshot dump is truncated');
+    const body = tar.subarray(start, end);
+    paxPath = undefined;
+    if (type === 'x') paxPath = paxRecord(body, 'path');
+    else if (type === '0' || type === '\0') files.set(name.replace(/^\/+/, ''), Buffer.from(body));
+    off = start + Math.ceil(size / BLOCK) * BLOCK;
+  }
+  return files;
+}
+
+function cString(b: Buffer): string {
+  const nul = b.indexOf(0);
+  return b.subarray(0, nul === -1 ? b.length : nul).toString('utf8');
+}
+
+function sizeOf(field: Buffer): number {
+  if (((field[0] ?? 0) & 0x80) !== 0) {
+    let n = 0;
+    for (let i = 1; i < field.length; i++) n = n * 256 + (field[i] ?? 0);
+    return n;
+  }
+  const text = cString(field).trim();
+  if (!/^[0-7]*$/.test(text)) throw new TaskError('keys', 'the key snapshot dump has a bad tar size field');
+  return text === '' ? 0 : parseInt(text, 8);
+}
+
+// PAX records: "<length> <key>=<value>\n" each.
+function paxRecord(body: Buffer, key: string): string | undefined {
+  let off = 0;
+  while (off < body.length) {
+    const space = body.indexOf(0x20, off);
+    if (space === -1) return undefined;
+    const length = Number(body.subarray(off, space).toString('ascii'));
+    if (!Number.isInteger(length) || length <= 0) return undefined;
+    const record = body.subarray(space + 1, off + length - 1).toString('utf8');
+    const eq = record.indexOf('=');
+    if (record.slice(0, eq) === key) return record.slice(eq + 1);
+    off += length;
+  }
+  return undefined;
+}
