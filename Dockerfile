@@ -5,14 +5,14 @@
 # Without Docker, scripts/image-rootfs.sh assembles the same /app and restic layout in a folder.
 ARG NODE_MAJOR=24
 
-# --- build: compile src/ to dist/, then drop devDependencies --------------------------------------
+# --- build: bundle src/ into dist/ (esbuild), then drop devDependencies --------------------------------------
 FROM node:${NODE_MAJOR}-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 # Scripts stay enabled: the `node` devDependency's preinstall fetches the Node 24 that `npm run`
 # puts first on PATH (a broken node_modules/.bin/node would otherwise shadow the base image's node).
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build.ts ./scripts/build.ts
 COPY src ./src
 RUN npm run build && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
@@ -51,7 +51,12 @@ COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 # Stash mounts an emptyDir at /stash-tmp in every container; it is the only writable place.
 ENV NODE_ENV=production TMPDIR=/stash-tmp XDG_CACHE_HOME=/stash-tmp/.cache
+# glibc: two malloc arenas instead of one per thread (V8 and libuv workers), and 64 KiB+ blocks (network
+# and pipe reads) straight from mmap, so freed stream buffers go back to the kernel: about 10-15 MiB less
+# peak RSS, flat in snapshot size (make bench).
+ENV MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=65536
 # Any UID works (Stash sets runAsUser 65535 for backup, 0 for restore); nothing needs a home dir.
 USER 65532:65532
-# A 1 MiB young generation: about 20 MiB less RSS; Buffers live outside the V8 heap anyway.
-ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=1", "/app/dist/cli.js"]
+# A 1 MiB young generation (about 20 MiB less RSS; Buffers live outside the V8 heap anyway) and no
+# TurboFan (the hot work is native: TLS, zlib, SHA-256; Maglev is enough, and its compiles are smaller).
+ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=1", "--max-opt=2", "/app/dist/cli.js"]

@@ -26,7 +26,7 @@ export const MUTATIONS: Mutation[] = [
   {
     id: 'raft-not-last',
     name: 'the Raft object does not wait for the key objects (beforeCommit a no-op)',
-    file: 'src/commands/backup.ts',
+    file: 'src/commands/store-run.ts',
     find: 'beforeCommit: async () => void (await keysTask),',
     replace: 'beforeCommit: async () => undefined,',
     tests: ['test/e2e/backup.test.ts'],
