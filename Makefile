@@ -4,7 +4,7 @@ SHELL := /bin/bash
 NODE_BIN := $(CURDIR)/node_modules/.bin
 export PATH := $(NODE_BIN):$(PATH)
 
-.PHONY: install tools build typecheck lint fmt test test-unit bench bench-tiny bench-timeline demo image image-rootfs install-catalog uninstall-catalog clean
+.PHONY: install tools build typecheck lint fmt test test-unit bench bench-tiny bench-timeline bench-memory mutations stress demo image image-rootfs install-catalog uninstall-catalog clean
 
 install: node_modules/.installed
 node_modules/.installed: package.json package-lock.json
@@ -41,6 +41,18 @@ bench-tiny: install tools
 # Where one backup and one restore spend their time and memory, log line by log line.
 bench-timeline: install tools build
 	node test/bench/timeline.ts
+
+# Peak RSS must stay flat as the snapshot grows (a memory bound, asserted in CI).
+bench-memory: install tools build
+	node test/bench/memory-flat.ts
+
+# N backups and restores in a row, failures counted by message (STRESS_RUNS, STRESS_SIZE, STRESS_LOAD=1).
+stress: install tools build
+	node test/bench/stress.ts
+
+# One deliberate bug at a time, each to be caught by the tests named for it (test/mutations).
+mutations: install tools
+	node test/mutations/run.ts
 
 demo: install tools
 	npm run demo

@@ -13,6 +13,10 @@ if ! command -v /usr/bin/restic >/dev/null 2>&1; then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq restic >/dev/null
 fi
+# GNU time: the benchmarks read the whole process tree's CPU and disk writes from its rusage.
+if [ ! -x /usr/bin/time ]; then
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null
+fi
 if ! command -v openssl >/dev/null 2>&1; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
 fi
@@ -45,4 +49,6 @@ ln -sf "$tools/rest-server/usr/bin/restic-rest-server" "$tools/bin-0.18/rest-ser
 
 "$tools/bin-0.14/restic" version
 "$tools/bin-0.18/restic" version
-"$tools/bin-0.18/rest-server" --version 2>&1 | head -1
+# Whole outputs, no early-closing pipe (`| head` under pipefail fails at random with SIGPIPE).
+version=$("$tools/bin-0.18/rest-server" --version 2>&1)
+echo "${version%%$'\n'*}"

@@ -1,69 +1,99 @@
-// Measurements from the OS, not from inside the measured process: wall time, the peak RSS of one pid
-// (VmHWM, polled until exit) and the bytes it wrote (/proc/<pid>/io write_bytes).
-import { readFileSync } from 'node:fs';
+// Measurements from the OS, not from inside the measured process. A command runs under GNU time, whose
+// rusage covers the whole tree the command waited for (our CLI and every restic it started): wall time,
+// CPU-seconds and bytes written to disk. Node's own peak RSS (VmHWM) is polled from /proc.
+import { readFileSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const GNU_TIME = '/usr/bin/time';
 
 export interface Sample {
   seconds: number;
+  cpuSeconds: number;
+  // Bytes the tree wrote to local disk (ru_oublock × 512): restic's temporary packs, any interim copy.
+  diskBytes: number;
+  // VmHWM of the measured process itself (the Node CLI), when asked for.
   peakRssMiB: number | undefined;
-  writtenBytes: number | undefined;
+  stderr: string;
 }
 
-export function watchPid(
-  pid: number,
-): () => { peakRssMiB: number | undefined; writtenBytes: number | undefined } {
-  let hwm: number | undefined;
-  let written: number | undefined;
-  const read = (): void => {
-    try {
-      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (m?.[1]) hwm = Math.max(hwm ?? 0, Number(m[1]) / 1024);
-      const io = /write_bytes:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
-      if (io?.[1]) written = Number(io[1]);
-    } catch {
-      // the process is gone; keep the last values
-    }
-  };
-  read();
-  const timer = setInterval(read, 20);
-  return () => {
-    clearInterval(timer);
-    return { peakRssMiB: hwm, writtenBytes: written };
-  };
+export interface MeasureOptions {
+  env?: Record<string, string>;
+  stdinFile?: string;
+  stdoutFile?: string;
+  // Watch the command's own peak RSS (not restic's).
+  watchRss?: boolean;
 }
 
-// Runs a command with stdin from a file (or nothing) and stdout discarded; resolves with its wall time.
-export function timeCommand(
-  cmd: string,
-  args: string[],
-  env: Record<string, string>,
-  stdinFile?: string,
-): Promise<Sample> {
+export function measure(cmd: string, args: string[], o: MeasureOptions = {}): Promise<Sample> {
+  if (!existsSync(GNU_TIME)) throw new Error(`${GNU_TIME} is missing: run scripts/setup-tools.sh`);
+  const dir = mkdtempSync(join(tmpdir(), 'measure-'));
+  const report = join(dir, 'time');
+  const redirect = `${o.stdinFile !== undefined ? ' < "$STDIN_FILE"' : ''} > "\${STDOUT_FILE:-/dev/null}"`;
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(
       'sh',
-      ['-c', `exec "$0" "$@" ${stdinFile ? '< "$STDIN_FILE"' : ''} > /dev/null`, cmd, ...args],
+      ['-c', `exec "$0" -f '%e %U %S %O' -o "$REPORT" "$@"${redirect}`, GNU_TIME, cmd, ...args],
       {
-        env: { ...process.env, ...env, ...(stdinFile ? { STDIN_FILE: stdinFile } : {}) },
+        env: {
+          ...process.env,
+          ...o.env,
+          REPORT: report,
+          ...(o.stdinFile !== undefined ? { STDIN_FILE: o.stdinFile } : {}),
+          ...(o.stdoutFile !== undefined ? { STDOUT_FILE: o.stdoutFile } : {}),
+        },
         stdio: ['ignore', 'ignore', 'pipe'],
       },
     );
-    // sh execs restic, so the pid is restic's own: its local disk writes (temporary pack files).
-    const stop = child.pid === undefined ? undefined : watchPid(child.pid);
-    let err = '';
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-200_000)));
+    const watcher = o.watchRss === true && child.pid !== undefined ? watchChildRss(child.pid) : undefined;
     child.on('close', (code) => {
-      const m = stop?.();
-      if (code !== 0) reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err.slice(-500)}`));
-      else
-        resolve({
-          seconds: (performance.now() - started) / 1000,
-          peakRssMiB: m?.peakRssMiB,
-          writtenBytes: m?.writtenBytes,
-        });
+      const wall = (performance.now() - started) / 1000;
+      const peak = watcher?.();
+      try {
+        const fields = readFileSync(report, 'utf8').trim().split('\n').at(-1)?.split(' ').map(Number) ?? [];
+        const [, user = 0, sys = 0, blocks = 0] = fields;
+        if (code !== 0) reject(new Error(`${cmd} exited ${code}: ${stderr.slice(-1500)}`));
+        else
+          resolve({
+            seconds: wall,
+            cpuSeconds: user + sys,
+            diskBytes: blocks * 512,
+            peakRssMiB: peak,
+            stderr,
+          });
+      } catch (err) {
+        reject(err instanceof Error ? err : new Error(String(err)));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
+}
+
+// GNU time runs the command as its child: poll that child's VmHWM until it exits.
+function watchChildRss(timePid: number): () => number | undefined {
+  let pid: number | undefined;
+  let hwm: number | undefined;
+  const timer = setInterval(() => {
+    try {
+      pid ??=
+        Number(readFileSync(`/proc/${timePid}/task/${timePid}/children`, 'utf8').trim().split(' ')[0]) ||
+        undefined;
+      if (pid === undefined) return;
+      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (m?.[1]) hwm = Math.max(hwm ?? 0, Number(m[1]) / 1024);
+    } catch {
+      // not started yet, or gone: keep the last value
+    }
+  }, 10);
+  return () => {
+    clearInterval(timer);
+    return hwm;
+  };
 }
 
 export function median(xs: number[]): number {

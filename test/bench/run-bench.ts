@@ -1,153 +1,147 @@
 // `make bench`: ours against restic alone and against the Go addon's two-step way, on one generated
-// realistic archive per size, in one process tree. Prints ratios and writes bench-results/bench.json.
+// realistic archive per size. Vault runs in a process of its own (Go-shaped chunked 32 KiB responses
+// from a file, nothing hashed while serving; its restore checks outside the measured tree). Every case of
+// every run writes into a new repository on rest-server. Prints the table and the ratios and writes
+// bench-results/bench.json.
 // A = restic backup --stdin < archive; B = download to a file, then restic backup of the folder;
 // C = backup-vault end to end; D = restore-vault end to end; E = restic dump > /dev/null.
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync, createWriteStream } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { Agent, request } from 'undici';
 import { writeBenchArchive } from './archive.ts';
-import { restic, resticVersions, TEST_PASSWORD, type ResticVersion } from '../helpers/restic.ts';
-import { startWorld, type World } from '../helpers/world.ts';
-import { median, timeCommand, watchPid, type Sample } from './measure.ts';
+import { BENCH_KEY_PREFIX, startBenchWorld, type BenchWorld } from './bench-world.ts';
+import { measure, median, type Sample } from './measure.ts';
 import { REPO_ROOT } from '../helpers/paths.ts';
+import { restic, resticVersions, type ResticVersion } from '../helpers/restic.ts';
 
 const sizes = (process.env['BENCH_SIZES'] ?? '256MiB,1GiB').split(',').map((s) => s.trim());
 const runs = Number(process.env['BENCH_RUNS'] ?? '3');
 const versions = (process.env['BENCH_RESTIC'] ?? '0.18,0.14').split(',');
 const work = mkdtempSync(join(tmpdir(), 'stash-vault-bench-'));
 
+interface CaseResult extends Sample {
+  resticStarts?: number;
+}
 interface Row {
   restic: string;
   size: string;
   case: string;
   seconds: number;
+  cpuSeconds: number;
   peakRssMiB?: number;
-  interimDiskBytes?: number;
+  resticStarts?: number;
+  interimDiskBytes: number;
 }
 const rows: Row[] = [];
 
-async function cli(w: World, kind: 'backup' | 'restore', extra: Record<string, string>): Promise<Sample> {
-  let stop: (() => { peakRssMiB: number | undefined; writtenBytes: number | undefined }) | undefined;
-  const started = performance.now();
-  const run = await (kind === 'backup'
-    ? w.backup(extra, { onSpawn: (pid) => (stop = watchPid(pid)) })
-    : w.restore(extra, { onSpawn: (pid) => (stop = watchPid(pid)) }));
-  const seconds = (performance.now() - started) / 1000;
-  const m = stop?.() ?? { peakRssMiB: undefined, writtenBytes: undefined };
-  const phase = w.output().targetStatus.stats[0]?.['phase'];
-  if (run.code !== 0 || phase !== 'Succeeded')
-    throw new Error(`${kind} failed: ${String(w.output().targetStatus.stats[0]?.['error'])}`);
-  return { seconds, peakRssMiB: m.peakRssMiB, writtenBytes: m.writtenBytes };
+async function cli(
+  w: BenchWorld,
+  kind: 'backup' | 'restore',
+  repoUrl: string,
+  vars: Record<string, string>,
+): Promise<CaseResult> {
+  const c = w.command(kind, repoUrl, vars);
+  const s = await measure(c.cmd, c.args, { env: c.env, watchRss: true });
+  const host = w.output().targetStatus.stats[0] ?? {};
+  if (host['phase'] !== 'Succeeded') throw new Error(`${kind} failed: ${String(host['error'])}`);
+  const resticStarts = s.stderr.split('\n').filter((l) => l.includes('"msg":"restic start"')).length;
+  return { ...s, resticStarts };
 }
 
-async function benchSize(v: ResticVersion, label: string, archive: string): Promise<void> {
-  // The repository on rest-server (outside the CLI's process tree) and no restic shim: every byte the
-  // CLI's tree writes to disk is then interim disk.
-  const w = await startWorld({ restic: v, vault: { nodes: 3 }, backend: 'rest', noShim: true });
-  w.vault.faults.serveArchiveFile = archive;
-  // Every case of every run writes into its own new repository: restic never deduplicates against an
-  // earlier run of the same archive, as it could not for a real, freshly compressed Raft snapshot.
-  const restBase = w.repository.replace(/^rest:/, '').replace(/vault-repo$/, '');
-  const freshRepo = (name: string): { env: Record<string, string>; url: string } => {
-    const url = `${restBase}${name}`;
-    restic(v, `rest:${url}`, ['init']);
-    return { env: { RESTIC_REPOSITORY: `rest:${url}`, RESTIC_PASSWORD: TEST_PASSWORD }, url };
+function sum(a: Sample, b: Sample): Sample {
+  return {
+    seconds: a.seconds + b.seconds,
+    cpuSeconds: a.cpuSeconds + b.cpuSeconds,
+    diskBytes: a.diskBytes + b.diskBytes,
+    peakRssMiB: undefined,
+    stderr: '',
   };
-  const common = ['--no-cache', '--host', 'host-0', '--quiet', '--json'];
-  const A: Sample[] = [],
-    B: number[] = [],
-    C: Sample[] = [],
-    D: Sample[] = [],
-    E: number[] = [];
-  const agent = new Agent({ connect: { ca: w.pki.caPem } });
-  for (let i = 0; i < runs; i++) {
-    const a = freshRepo(`a-${i}`);
-    A.push(
-      await timeCommand(
-        v.bin,
-        ['backup', '--stdin', '--stdin-filename', 'vault-raft.snap', ...common],
-        a.env,
-        archive,
-      ),
-    );
-    const b = freshRepo(`b-${i}`);
-    const dir = join(work, `interim-${i}`);
-    mkdirSync(dir, { recursive: true });
-    const t0 = performance.now();
-    const active = w.vault.nodes[w.vault.activeIndex()]?.url ?? '';
-    const res = await request(`${active}/v1/sys/storage/raft/snapshot`, {
-      dispatcher: agent,
-      headers: { 'x-vault-token': w.backupToken },
-    });
-    await pipeline(res.body, createWriteStream(join(dir, 'backup.snap')));
-    await timeCommand(v.bin, ['backup', dir, ...common], b.env);
-    B.push((performance.now() - t0) / 1000);
-    rmSync(dir, { recursive: true, force: true });
-    const c = freshRepo(`c-${i}`);
-    const repo = { REPOSITORY_ENDPOINT: c.url, ENABLE_CACHE: 'false' };
-    C.push(await cli(w, 'backup', { ...repo, BACKUP_SESSION: '' }));
-    const raft = (
-      JSON.parse(restic(v, c.env.RESTIC_REPOSITORY ?? '', ['snapshots', '--json']).toString()) as Array<{
-        id: string;
-        paths: string[];
-      }>
-    )
-      .filter((s) => s.paths.includes('/vault-raft.snap'))
-      .at(-1);
-    D.push(
-      await cli(w, 'restore', {
-        ...repo,
-        RESTORE_SNAPSHOTS: raft?.id ?? '',
-        force: 'true',
-        oldKeyPrefix: w.keyPrefix,
-      }),
-    );
-    await w.vault.waitForRestoreApplied();
-    E.push(
-      (await timeCommand(v.bin, ['dump', '--no-cache', raft?.id ?? '', '/vault-raft.snap'], c.env)).seconds,
-    );
-  }
-  await agent.close();
-  const archiveBytes = statSync(archive).size;
-  const peak = (xs: Sample[]) => Math.max(...xs.map((x) => x.peakRssMiB ?? 0));
-  rows.push(
-    {
-      restic: v.label,
-      size: label,
-      case: 'A restic --stdin alone',
-      seconds: median(A.map((x) => x.seconds)),
-      // restic's own temporary pack files: the floor for C's column
-      interimDiskBytes: Math.max(...A.map((x) => x.writtenBytes ?? 0)),
-    },
-    {
-      restic: v.label,
-      size: label,
-      case: 'B download then backup (Go addon way)',
-      seconds: median(B),
-      interimDiskBytes: archiveBytes,
-    },
-    {
-      restic: v.label,
-      size: label,
-      case: 'C backup-vault',
-      seconds: median(C.map((x) => x.seconds)),
-      peakRssMiB: peak(C),
-      interimDiskBytes: Math.max(...C.map((x) => x.writtenBytes ?? 0)),
-    },
-    {
-      restic: v.label,
-      size: label,
-      case: 'D restore-vault',
-      seconds: median(D.map((x) => x.seconds)),
-      peakRssMiB: peak(D),
-      interimDiskBytes: Math.max(...D.map((x) => x.writtenBytes ?? 0)),
-    },
-    { restic: v.label, size: label, case: 'E restic dump alone', seconds: median(E) },
-  );
-  await w.close();
 }
+
+function row(v: ResticVersion, size: string, name: string, xs: CaseResult[]): Row {
+  const peak = xs.map((x) => x.peakRssMiB).filter((x): x is number => x !== undefined);
+  const starts = xs.map((x) => x.resticStarts).filter((x): x is number => x !== undefined);
+  return {
+    restic: v.label,
+    size,
+    case: name,
+    seconds: median(xs.map((x) => x.seconds)),
+    cpuSeconds: median(xs.map((x) => x.cpuSeconds)),
+    ...(peak.length > 0 ? { peakRssMiB: Math.max(...peak) } : {}),
+    ...(starts.length > 0 ? { resticStarts: Math.max(...starts) } : {}),
+    interimDiskBytes: Math.max(...xs.map((x) => x.diskBytes)),
+  };
+}
+
+async function benchSize(v: ResticVersion, size: string, archive: string): Promise<void> {
+  const w = await startBenchWorld(v, archive);
+  const caFile = join(work, 'ca.pem');
+  writeFileSync(caFile, w.pki.caPem);
+  const common = ['--no-cache', '--host', 'host-0', '--quiet', '--json'];
+  const A: CaseResult[] = [];
+  const B: CaseResult[] = [];
+  const C: CaseResult[] = [];
+  const D: CaseResult[] = [];
+  const E: CaseResult[] = [];
+  try {
+    for (let i = 0; i < runs; i++) {
+      const a = w.freshRepository(`a-${i}`);
+      A.push(
+        await measure(v.bin, ['backup', '--stdin', '--stdin-filename', 'vault-raft.snap', ...common], {
+          env: a.env,
+          stdinFile: archive,
+        }),
+      );
+
+      const b = w.freshRepository(`b-${i}`);
+      const dir = join(work, `interim-${i}`);
+      mkdirSync(dir, { recursive: true });
+      const active = w.vault.nodes[await w.vault.activeIndex()]?.url ?? '';
+      const download = await measure(
+        process.execPath,
+        [
+          join(REPO_ROOT, 'test', 'bench', 'download.ts'),
+          `${active}/v1/sys/storage/raft/snapshot`,
+          caFile,
+          join(dir, 'backup.snap'),
+        ],
+        { env: { VAULT_TOKEN: w.backupToken } },
+      );
+      const backup = await measure(v.bin, ['backup', dir, ...common], { env: b.env });
+      B.push(sum(download, backup));
+      rmSync(dir, { recursive: true, force: true });
+
+      const c = w.freshRepository(`c-${i}`);
+      C.push(await cli(w, 'backup', c.url, {}));
+      const raft = (
+        JSON.parse(
+          restic(v, c.env['RESTIC_REPOSITORY'] ?? '', ['snapshots', '--json', '--no-cache']).toString(),
+        ) as Array<{ id: string; paths: string[] }>
+      ).find((s) => s.paths.includes('/vault-raft.snap'));
+      if (raft === undefined) throw new Error('backup-vault stored no Raft object');
+      D.push(
+        await cli(w, 'restore', c.url, {
+          RESTORE_SNAPSHOTS: raft.id,
+          force: 'true',
+          oldKeyPrefix: BENCH_KEY_PREFIX,
+        }),
+      );
+      await w.vault.waitForRestoreApplied();
+      E.push(await measure(v.bin, ['dump', '--no-cache', raft.id, '/vault-raft.snap'], { env: c.env }));
+    }
+  } finally {
+    await w.close();
+  }
+  rows.push(
+    row(v, size, 'A restic --stdin alone', A),
+    { ...row(v, size, 'B download then backup (Go addon way)', B), interimDiskBytes: statSync(archive).size },
+    row(v, size, 'C backup-vault', C),
+    row(v, size, 'D restore-vault', D),
+    row(v, size, 'E restic dump alone', E),
+  );
+}
+
+const ratio = (x: number, y: number): number => +(x / y).toFixed(3);
 
 try {
   for (const size of sizes) {
@@ -159,32 +153,34 @@ try {
     }
     rmSync(archive, { force: true });
   }
-  const get = (r: string, s: string, c: string) =>
-    rows.find((x) => x.restic === r && x.size === s && x.case.startsWith(c));
-  const ratios = [];
   console.log(
-    'restic size     case                                       seconds  peakRSS(MiB)  interim disk bytes',
+    'restic size     case                                      seconds   CPU-s  peakRSS(MiB)  restic starts  interim disk bytes',
   );
   for (const r of rows)
     console.log(
-      `${r.restic.padEnd(6)} ${r.size.padEnd(8)} ${r.case.padEnd(42)} ${r.seconds.toFixed(2).padStart(7)}  ${(r.peakRssMiB?.toFixed(1) ?? '-').padStart(12)}  ${r.interimDiskBytes ?? '-'}`,
+      `${r.restic.padEnd(6)} ${r.size.padEnd(8)} ${r.case.padEnd(40)} ${r.seconds.toFixed(2).padStart(8)} ${r.cpuSeconds.toFixed(2).padStart(7)}  ${(r.peakRssMiB?.toFixed(1) ?? '-').padStart(12)}  ${String(r.resticStarts ?? '-').padStart(13)}  ${r.interimDiskBytes}`,
     );
+  const ratios = [];
   for (const v of versions) {
     for (const s of sizes) {
-      const [a, b, c, d, e] = ['A', 'B', 'C', 'D', 'E'].map((k) => get(v, s, k));
+      const get = (k: string) => rows.find((x) => x.restic === v && x.size === s && x.case.startsWith(k));
+      const [a, b, c, d, e] = ['A', 'B', 'C', 'D', 'E'].map(get);
       if (!a || !b || !c || !d || !e) continue;
-      const ratio = {
+      const r = {
         restic: v,
         size: s,
-        'C/A': +(c.seconds / a.seconds).toFixed(3),
-        'C/B': +(c.seconds / b.seconds).toFixed(3),
-        'D/E': +(d.seconds / e.seconds).toFixed(3),
-        rssC: c.peakRssMiB,
-        rssD: d.peakRssMiB,
+        'C/A': ratio(c.seconds, a.seconds),
+        'C/B': ratio(c.seconds, b.seconds),
+        'D/E': ratio(d.seconds, e.seconds),
+        'CPU C/A': ratio(c.cpuSeconds, a.cpuSeconds),
+        peakRssC: c.peakRssMiB,
+        peakRssD: d.peakRssMiB,
+        resticStartsC: c.resticStarts,
+        resticStartsD: d.resticStarts,
       };
-      ratios.push(ratio);
+      ratios.push(r);
       console.log(
-        `ratios restic ${v} ${s}: C/A=${ratio['C/A']} C/B=${ratio['C/B']} D/E=${ratio['D/E']} peak RSS C=${c.peakRssMiB?.toFixed(1)} MiB D=${d.peakRssMiB?.toFixed(1)} MiB`,
+        `ratios restic ${v} ${s}: C/A=${r['C/A']} C/B=${r['C/B']} D/E=${r['D/E']} CPU C/A=${r['CPU C/A']} peak RSS C=${c.peakRssMiB?.toFixed(1)} MiB D=${d.peakRssMiB?.toFixed(1)} MiB restic starts C=${c.resticStarts} D=${d.resticStarts}`,
       );
     }
   }
