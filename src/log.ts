@@ -1,6 +1,7 @@
 // The only place that configures pino: JSON lines on stderr (stdout stays free), synchronous because the
 // process is short-lived, and redaction of every field that can hold a secret.
 import { pino, type Logger, type DestinationStream } from 'pino';
+import { scrubSecrets } from './secrets.ts';
 
 export type { Logger } from 'pino';
 
@@ -25,6 +26,12 @@ export const REDACT_PATHS = [
   'keys',
 ];
 
+// Every line passes the secret scrubber on its way out: a value that slipped into a field pino does not
+// redact (an error text that echoes a token, a URL with credentials) is still never written.
+function scrubbing(destination: DestinationStream): DestinationStream {
+  return { write: (line: string) => destination.write(scrubSecrets(line)) };
+}
+
 export function createLogger(
   bindings: Record<string, string> = {},
   destination: DestinationStream = pino.destination({ dest: 2, sync: true }),
@@ -38,6 +45,6 @@ export function createLogger(
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    destination,
+    scrubbing(destination),
   );
 }

@@ -17,15 +17,7 @@ export function scrubSecrets(text: string): string {
   return scrub(text);
 }
 
-// A URL safe to log: userinfo (user:password@) removed.
+// A URL safe to log: userinfo (user:password@) removed, also inside a restic location (rest:http://…).
 export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.username === '' && u.password === '') return url;
-    u.username = '';
-    u.password = '';
-    return u.toString().replace(/\/$/, url.endsWith('/') ? '/' : '');
-  } catch {
-    return url.replace(/(\w+:\/\/)[^/@\s]*@/, '$1');
-  }
+  return url.replace(/(\w+:\/\/)[^/@\s]*@/g, '$1');
 }

@@ -98,6 +98,7 @@ async function prepareRepository(
       ref,
       { repositoryExists: () => Promise.resolve(exists), initRepository: init },
       log,
+      signal,
     );
     await waitForBackendRepository(kube, config.namespace, config.backupSession, log, { signal });
   }

@@ -154,6 +154,8 @@ async function upload(
   const dump = restic.spawnWithStdout(dumpArgs(chosen.snapshot.id, chosen.raftPath, restic.common));
   const progress = startProgress(log, 'restore upload');
   const gate = new HoldBackVerified(Promise.all([dump.done, keysRead]), (n) => progress.update(n));
+  // Its first error is read from gate.errored below; it may come before the upload listens.
+  gate.on('error', () => undefined);
   keysRead.catch((err: unknown) => gate.destroy(err instanceof Error ? err : new Error(String(err))));
   dump.stdout.on('error', (err) => gate.destroy(err));
   try {

@@ -101,16 +101,14 @@ export async function executePreBackupActions(
   ref: TargetRef,
   deps: PreBackupDeps,
   log: Logger,
+  signal?: AbortSignal,
 ): Promise<void> {
   const session = await getBackupSession(k, namespace, name);
   for (const action of preBackupActionsFor(session, ref)) {
     if (action !== INIT_ACTION) throw new TaskError('config', `unknown pre-backup action "${action}"`);
     if (sessionConditions(session).some((c) => c.type === REPO_INITIALIZED)) continue;
     try {
-      if (!(await deps.repositoryExists())) {
-        log.info('initializing the restic repository');
-        await deps.initRepository();
-      }
+      if (!(await deps.repositoryExists())) await deps.initRepository();
       await setSessionCondition(k, namespace, name, {
         type: REPO_INITIALIZED,
         status: 'True',
@@ -118,6 +116,9 @@ export async function executePreBackupActions(
         message: 'Repository exist in the backend.',
       });
     } catch (err) {
+      // Stopped because the run is failing anyway (the Vault side failed, or SIGTERM): not the
+      // repository's fault, so nothing is recorded on the session.
+      if (signal?.aborted === true) throw err;
       const reason = err instanceof Error ? err.message : String(err);
       await setSessionCondition(k, namespace, name, {
         type: REPO_INITIALIZED,

@@ -7,8 +7,8 @@ import type { KeyStore, KeyValue } from '../keys/store.ts';
 import type { Logger } from '../log.ts';
 import type { LocatedKeys } from './backup-keys.ts';
 
-const ATTEMPTS = 5;
-const FIRST_DELAY_MS = 1000;
+const ATTEMPTS = 4;
+const FIRST_DELAY_MS = 500;
 
 export async function storeMovedKeys(
   store: KeyStore,

@@ -1,6 +1,6 @@
 // The regular files of a small tar archive (restic dump of the key snapshot's tree) by name, as bytes.
-// USTAR names with their prefix, PAX `path` records (Go's archive/tar writes them for long names) and
-// GNU base-256 sizes are read; directories and other entry types are skipped.
+// USTAR names with their prefix, PAX `path` records (Go's archive/tar writes them for long names), GNU
+// long names and base-256 sizes are read; directories and other entry types are skipped.
 import { TaskError } from '../errors.ts';
 
 const BLOCK = 512;
@@ -8,20 +8,22 @@ const BLOCK = 512;
 export function readTarFiles(tar: Buffer): Map<string, Buffer> {
   const files = new Map<string, Buffer>();
   let off = 0;
-  let paxPath: string | undefined;
+  // A long name from the entry before: PAX `path` (Go's archive/tar) or GNU ././@LongLink.
+  let longName: string | undefined;
   while (off + BLOCK <= tar.length) {
     const h = tar.subarray(off, off + BLOCK);
     if (h.every((b) => b === 0)) break;
     const size = sizeOf(h.subarray(124, 136));
     const type = String.fromCharCode(h[156] ?? 0x30);
     const prefix = cString(h.subarray(345, 500));
-    const name = paxPath ?? (prefix !== '' ? `${prefix}/` : '') + cString(h.subarray(0, 100));
+    const name = longName ?? (prefix !== '' ? `${prefix}/` : '') + cString(h.subarray(0, 100));
     const start = off + BLOCK;
     const end = start + size;
     if (end > tar.length) throw new TaskError('keys', 'the key snapshot dump is truncated');
     const body = tar.subarray(start, end);
-    paxPath = undefined;
-    if (type === 'x') paxPath = paxRecord(body, 'path');
+    longName = undefined;
+    if (type === 'x') longName = paxRecord(body, 'path');
+    else if (type === 'L') longName = cString(body);
     else if (type === '0' || type === '\0') files.set(name.replace(/^\/+/, ''), Buffer.from(body));
     off = start + Math.ceil(size / BLOCK) * BLOCK;
   }

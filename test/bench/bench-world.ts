@@ -109,6 +109,7 @@ export async function startBenchWorld(v: ResticVersion, archiveFile: string): Pr
         TARGET_NAME: 'vault',
         TARGET_NAMESPACE: NS,
         BACKUP_SESSION: '',
+        INTERIM_DATA_DIR: join(scratch, 'stash-interim-volume', 'data'),
         outputDir,
         keyPrefix: BENCH_KEY_PREFIX,
         waitTimeout: '60',

@@ -50,6 +50,18 @@ for (const v of resticVersions()) {
       assertRestoreOutput(w, await w.restore({ RESTORE_SNAPSHOTS: raftHost0?.short_id ?? '' }), 'Succeeded');
       assertRestoreOutput(w, await w.restore({ HOSTNAME: 'host-1' }), 'Succeeded');
       assert.deepEqual(w.vault.data(), host1Data);
+      // An id of host-0's backup with --source-hostname host-1 is a contradiction, refused.
+      const mismatch = await w.restore({
+        RESTORE_SNAPSHOTS: raftHost0?.short_id ?? '',
+        SOURCE_HOSTNAME: 'host-1',
+      });
+      assertRestoreOutput(
+        w,
+        mismatch,
+        'Failed',
+        /snapshot [0-9a-f]{8} is a backup of host "host-0", not of --source-hostname "host-1"/,
+      );
+      assert.deepEqual(w.vault.data(), host1Data, 'nothing was restored');
       const none = await w.restore({ SOURCE_HOSTNAME: 'host-9' });
       assertRestoreOutput(
         w,
@@ -77,6 +89,7 @@ if (v0 !== undefined) {
     let w: World;
     before(async () => {
       w = await startWorld({ restic: v0 });
+      w.grantForceRestoreRbac();
       const run = await w.backup();
       assert.equal(run.code, 0, run.stderr.slice(-2000));
     });
@@ -184,6 +197,7 @@ if (v0 !== undefined) {
     after(() => w.close());
 
     test('restic dump dies mid-stream: the upload is aborted', async () => {
+      const from = w.vault.restoreLog().length;
       const run = await w.restore({}, { env: { RESTIC_SHIM_FAIL_DUMP_AFTER: '1000000' } });
       assertRestoreOutput(
         w,
@@ -191,7 +205,14 @@ if (v0 !== undefined) {
         'Failed',
         /restic dump: .*simulated dump failure|not a complete gzip stream|truncated/,
       );
-      await new Promise((r) => setTimeout(r, 400));
+      // Vault applies a snapshot only after answering 204, before the client sees it: no 204, no apply.
+      assert.ok(
+        w.vault
+          .restoreLog()
+          .slice(from)
+          .every((r) => r.status !== 204),
+        'Vault never accepted it',
+      );
       assert.deepEqual(w.vault.data(), data);
       assert.equal(w.vault.isSealed(), false);
     });
@@ -223,7 +244,6 @@ if (v0 !== undefined) {
       // No lock of the stopped restic dump may remain: forget needs an exclusive lock.
       restic(v0, w.repository, ['forget', '--no-cache', corrupt?.id ?? '']);
       assertRestoreOutput(w, run, 'Failed', /gzip|hash check failed|corrupt|tar|answered 500/);
-      await new Promise((r) => setTimeout(r, 400));
       assert.deepEqual(w.vault.data(), data);
       assert.equal(
         w.vault.restoreLog().every((r) => r.status !== 204),

@@ -53,6 +53,10 @@ export function makeResticShim(realBin: string): ResticShim {
       'if [ -n "$RESTIC_SHIM_FAIL_DUMP_AFTER" ] && [ "$1" = dump ] && [ "$4" = /vault-raft.snap ]; then',
       `  '${realBin}' "$@" | head -c "$RESTIC_SHIM_FAIL_DUMP_AFTER"; echo "Fatal: simulated dump failure" >&2; exit 1`,
       'fi',
+      // Fault injection: every dump that is not of the Raft object (the keys) fails.
+      'if [ -n "$RESTIC_SHIM_FAIL_KEY_DUMP" ] && [ "$1" = dump ] && [ "$4" != /vault-raft.snap ]; then',
+      '  echo "Fatal: simulated key dump failure" >&2; exit 1',
+      'fi',
       // Slow key objects (any backup that is not the Raft object): their commit comes late.
       'if [ -n "$RESTIC_SHIM_DELAY_KEYS_SECONDS" ] && [ "$1" = backup ] && [ "$4" != vault-raft.snap ]; then',
       '  sleep "$RESTIC_SHIM_DELAY_KEYS_SECONDS"',

@@ -7,11 +7,17 @@ import { join } from 'node:path';
 import { load as loadYaml } from 'js-yaml';
 import { startKubeEmulator, type KubeEmulator } from '../emulators/kube/index.ts';
 import { appBinding, backupSession, secret, storageSecret } from '../emulators/kube/fixtures.ts';
+import {
+  bindServiceAccount,
+  loadManifests,
+  stashBackupJobClusterRole,
+  stashRestoreJobClusterRole,
+} from '../emulators/kube/stash-rbac.ts';
 import { startVaultCluster, type VaultCluster, type VaultClusterOptions } from '../emulators/vault/index.ts';
 import type { CloudKeyFixture } from '../emulators/cloud/fixture.ts';
 import { makeTestPki, type TestPki } from './certs.ts';
 import { expandStash } from './expand.ts';
-import { UPSTREAM_CATALOG } from './paths.ts';
+import { REPO_ROOT, UPSTREAM_CATALOG } from './paths.ts';
 import { TEST_PASSWORD, type ResticVersion } from './restic.ts';
 import { makeResticShim, type ResticShim } from './restic-shim.ts';
 import { startRestServer, type RestServer } from './rest-server.ts';
@@ -43,6 +49,10 @@ export interface WorldOptions {
   noShim?: boolean;
 }
 
+// The ServiceAccounts Stash creates for the backup and restore jobs (stash-contract §1.6).
+export const BACKUP_SA = 'backupconfiguration-vault-backup-0';
+export const RESTORE_SA = 'restoresession-vault-restore-0';
+
 export interface World {
   kube: KubeEmulator;
   vault: VaultCluster;
@@ -68,6 +78,8 @@ export interface World {
   resticJson<T>(args: string[]): T;
   secretValues(): string[];
   newBackupSession(name: string, preBackupActions?: string[]): void;
+  // Applies deploy/force-restore-rbac.yaml: the restore job may then write the unseal-key Secret.
+  grantForceRestoreRbac(): void;
   close(): Promise<void>;
 }
 
@@ -83,8 +95,22 @@ export async function startWorld(o: WorldOptions): Promise<World> {
   const scratch = join(dir, 'stash-tmp');
   mkdirSync(scratch);
   const outputDir = join(scratch, 'output');
+  // The CLI runs as Stash's job ServiceAccounts, under Stash's own ClusterRoles: a call they may not
+  // make fails here as in a cluster.
+  kube.put(stashBackupJobClusterRole());
+  kube.put(stashRestoreJobClusterRole());
   const kubeconfig = join(dir, 'kubeconfig');
-  kube.writeKubeconfig(kubeconfig, NS);
+  const restoreKubeconfig = join(dir, 'kubeconfig-restore');
+  kube.writeKubeconfig(
+    kubeconfig,
+    NS,
+    bindServiceAccount(kube, { namespace: NS, serviceAccount: BACKUP_SA, clusterRole: 'stash-backup-job' }),
+  );
+  kube.writeKubeconfig(
+    restoreKubeconfig,
+    NS,
+    bindServiceAccount(kube, { namespace: NS, serviceAccount: RESTORE_SA, clusterRole: 'stash-restore-job' }),
+  );
   const keyPrefix = o.keyPrefix ?? KEY_PREFIX;
   const appBindingName = o.appBindingName ?? 'vault';
   const backupToken = vault.createToken(o.tokenPolicy ?? RESTORE_TOKEN_POLICY);
@@ -172,6 +198,7 @@ export async function startWorld(o: WorldOptions): Promise<World> {
     );
   };
   const env = { KUBECONFIG: kubeconfig, LOG_LEVEL: 'debug', ...cloud?.env };
+  const restoreEnv = { ...env, KUBECONFIG: restoreKubeconfig };
   const world: World = {
     kube,
     vault,
@@ -196,7 +223,7 @@ export async function startWorld(o: WorldOptions): Promise<World> {
     restore: (extra, co = {}) =>
       runCli(functionArgs('vault-restore-function.yaml', { HOSTNAME: '', SOURCE_HOSTNAME: '', ...extra }), {
         ...co,
-        env: { ...env, ...co.env },
+        env: { ...restoreEnv, ...co.env },
         pathPrefix: o.noShim === true ? [o.restic.binDir] : [shim.binDir, o.restic.binDir],
       }),
     addCluster: async (name, prefix, opts = {}) => {
@@ -241,6 +268,9 @@ export async function startWorld(o: WorldOptions): Promise<World> {
       ...(cloud?.secretValues() ?? []),
     ],
     newBackupSession,
+    grantForceRestoreRbac: () => {
+      for (const obj of loadManifests(join(REPO_ROOT, 'deploy', 'force-restore-rbac.yaml'))) kube.put(obj);
+    },
     close: async () => {
       await vault.close();
       for (const c of extra) await c.close();

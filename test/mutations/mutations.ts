@@ -5,7 +5,9 @@ export interface Mutation {
   file: string;
   find: string;
   replace: string;
+  // node --test files, or with `script` a program run as is (a non-zero exit means caught).
   tests: string[];
+  script?: boolean;
   // Only the tests whose names match (node --test-name-pattern).
   pattern?: string;
 }
@@ -40,5 +42,16 @@ export const MUTATIONS: Mutation[] = [
     replace: 'return [];',
     tests: ['test/e2e/backup.test.ts'],
     pattern: 'failure modes',
+  },
+  {
+    id: 'race-per-batch',
+    name: 'each wait for the next piece raced against one long-lived "stopped" promise (b4a848a)',
+    file: 'src/restic/stream-backup.ts',
+    find: 'const guard = <T>(p: Promise<T>): Promise<T> => untilStopped(p, stop.signal);',
+    replace: `const stopped = new Promise<never>((_, reject) => stop.signal.addEventListener('abort', () => reject(stop.signal.reason as Error)));
+  stopped.catch(() => undefined);
+  const guard = <T>(p: Promise<T>): Promise<T> => Promise.race([p, stopped]);`,
+    tests: ['test/bench/memory-flat.ts'],
+    script: true,
   },
 ];
