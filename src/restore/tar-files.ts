@@ -2,6 +2,7 @@
 // USTAR names with their prefix, PAX `path` records (Go's archive/tar writes them for long names), GNU
 // long names and base-256 sizes are read; directories and other entry types are skipped.
 import { TaskError } from '../errors.ts';
+import { cString, tarSize } from '../stream/tar-fields.ts';
 
 const BLOCK = 512;
 
@@ -30,20 +31,10 @@ export function readTarFiles(tar: Buffer): Map<string, Buffer> {
   return files;
 }
 
-function cString(b: Buffer): string {
-  const nul = b.indexOf(0);
-  return b.subarray(0, nul === -1 ? b.length : nul).toString('utf8');
-}
-
 function sizeOf(field: Buffer): number {
-  if (((field[0] ?? 0) & 0x80) !== 0) {
-    let n = 0;
-    for (let i = 1; i < field.length; i++) n = n * 256 + (field[i] ?? 0);
-    return n;
-  }
-  const text = cString(field).trim();
-  if (!/^[0-7]*$/.test(text)) throw new TaskError('keys', 'the key snapshot dump has a bad tar size field');
-  return text === '' ? 0 : parseInt(text, 8);
+  const size = tarSize(field);
+  if (size === undefined) throw new TaskError('keys', 'the key snapshot dump has a bad tar size field');
+  return size;
 }
 
 // PAX records: "<length> <key>=<value>\n" each.

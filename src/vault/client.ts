@@ -26,6 +26,9 @@ export interface RequestOptions {
   signal?: AbortSignal;
   // Whole-request deadline for small calls; streams rely on the idle timeouts instead.
   deadlineMs?: number;
+  // A connection of its own, never a pooled one: a kept-alive connection can be closed by the server just
+  // as a request goes out on it, and a streamed upload cannot be sent twice (the "other side closed" race).
+  freshConnection?: boolean;
 }
 
 export interface VaultClientOptions {
@@ -42,6 +45,7 @@ const MAX_ERROR_BODY = 64 * 1024;
 
 export class VaultClient {
   private readonly agent: Agent;
+  private readonly agentOptions: ConstructorParameters<typeof Agent>[0];
   private readonly token: string;
   private readonly signal: AbortSignal | undefined;
   readonly tls: VaultTls;
@@ -51,7 +55,7 @@ export class VaultClient {
     this.tls = tls;
     this.signal = o.signal;
     const timeout = o.clientTimeoutMs ?? DEFAULT_STREAM_TIMEOUT_MS;
-    this.agent = new Agent({
+    this.agentOptions = {
       connect: {
         ...(tls.caPem !== undefined ? { ca: tls.caPem } : {}),
         ...(tls.serverName !== undefined ? { servername: tls.serverName } : {}),
@@ -61,7 +65,8 @@ export class VaultClient {
       headersTimeout: timeout,
       bodyTimeout: timeout,
       keepAliveTimeout: 1000,
-    });
+    };
+    this.agent = new Agent(this.agentOptions);
   }
 
   // Raw request against one base URL; the caller owns the body. Redirects are never followed here.
@@ -76,13 +81,24 @@ export class VaultClient {
     }
     const signals = [this.signal, o.signal].filter((s): s is AbortSignal => s !== undefined);
     if (o.deadlineMs !== undefined) signals.push(AbortSignal.timeout(Math.max(1, o.deadlineMs)));
-    const res = await request(url, {
-      dispatcher: this.agent,
-      method: o.method ?? 'GET',
-      headers,
-      ...(body !== undefined ? { body } : {}),
-      ...(signals.length > 0 ? { signal: AbortSignal.any(signals) } : {}),
-    });
+    const dispatcher = o.freshConnection === true ? new Agent(this.agentOptions) : this.agent;
+    const done = (): void => {
+      if (dispatcher !== this.agent) void dispatcher.destroy().catch(() => undefined);
+    };
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(url, {
+        dispatcher,
+        method: o.method ?? 'GET',
+        headers,
+        ...(body !== undefined ? { body } : {}),
+        ...(signals.length > 0 ? { signal: AbortSignal.any(signals) } : {}),
+      });
+    } catch (err) {
+      done();
+      throw err;
+    }
+    if (dispatcher !== this.agent) res.body.once('close', done);
     return { status: res.statusCode, headers: res.headers, body: res.body };
   }
 

@@ -13,7 +13,12 @@ export async function uploadSnapshot(
   signal?: AbortSignal,
 ): Promise<void> {
   const path = force ? SNAPSHOT_FORCE_PATH : SNAPSHOT_PATH;
-  const res = await client.send(activeUrl, path, { method: 'POST', body, ...(signal ? { signal } : {}) });
+  const res = await client.send(activeUrl, path, {
+    method: 'POST',
+    body,
+    freshConnection: true,
+    ...(signal ? { signal } : {}),
+  });
   if (res.status === 204 || res.status === 200) {
     await res.body.dump();
     return;

@@ -21,7 +21,10 @@ export async function openSnapshot(
 ): Promise<SnapshotDownload> {
   let base = activeUrl;
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-    const res = await client.send(base, SNAPSHOT_PATH, signal ? { signal } : {});
+    const res = await client.send(base, SNAPSHOT_PATH, {
+      freshConnection: true,
+      ...(signal ? { signal } : {}),
+    });
     if (res.status === 200) return { body: res.body, node: base };
     if (res.status === 307 || res.status === 308) {
       await res.body.dump();

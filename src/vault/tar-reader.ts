@@ -1,6 +1,7 @@
 // A streaming USTAR reader just big enough for Raft snapshot archives: it reports each member's bytes as
 // they arrive, so a multi-GiB state.bin is hashed without ever being held in memory.
 import { SourceError } from '../errors.ts';
+import { cString, tarSize } from '../stream/tar-fields.ts';
 
 export interface TarMemberSink {
   begin(name: string, size: number): void;
@@ -83,21 +84,10 @@ export class TarReader {
   }
 }
 
-function cString(b: Buffer): string {
-  const nul = b.indexOf(0);
-  return b.subarray(0, nul === -1 ? b.length : nul).toString('utf8');
-}
-
 function parseSize(field: Buffer): number {
-  if (((field[0] ?? 0) & 0x80) !== 0) {
-    // GNU base-256 for members of 8 GiB and more.
-    let n = 0;
-    for (let i = 1; i < field.length; i++) n = n * 256 + (field[i] ?? 0);
-    return n;
-  }
-  const text = cString(field).trim();
-  if (!/^[0-7]*$/.test(text)) throw new SourceError('snapshot archive is corrupt: bad tar size field');
-  return text === '' ? 0 : parseInt(text, 8);
+  const size = tarSize(field);
+  if (size === undefined) throw new SourceError('snapshot archive is corrupt: bad tar size field');
+  return size;
 }
 
 function checksumOk(h: Buffer): boolean {

@@ -35,6 +35,8 @@ export interface BenchWorld {
     repoUrl: string,
     vars: Record<string, string>,
   ): { cmd: string; args: string[]; env: Record<string, string> };
+  // The flags of a force restore of the Raft object in `repoEnv`'s repository.
+  restoreVars(repoEnv: Record<string, string>): Record<string, string>;
   output(): { targetStatus: { stats: Array<Record<string, unknown>> } };
   close(): Promise<void>;
 }
@@ -126,6 +128,14 @@ export async function startBenchWorld(v: ResticVersion, archiveFile: string): Pr
           PATH: `${v.binDir}:${process.env['PATH'] ?? ''}`,
         },
       };
+    },
+    restoreVars: (repoEnv) => {
+      const list = JSON.parse(
+        restic(v, repoEnv['RESTIC_REPOSITORY'] ?? '', ['snapshots', '--json', '--no-cache']).toString(),
+      ) as Array<{ id: string; paths: string[] }>;
+      const raft = list.find((s) => s.paths.includes('/vault-raft.snap'));
+      if (raft === undefined) throw new Error('the repository holds no Raft object');
+      return { RESTORE_SNAPSHOTS: raft.id, force: 'true', oldKeyPrefix: BENCH_KEY_PREFIX };
     },
     output: () =>
       JSON.parse(readFileSync(join(outputDir, 'output.json'), 'utf8')) as ReturnType<BenchWorld['output']>,

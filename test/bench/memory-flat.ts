@@ -6,9 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeBenchArchive } from './archive.ts';
-import { BENCH_KEY_PREFIX, startBenchWorld } from './bench-world.ts';
+import { startBenchWorld } from './bench-world.ts';
 import { measure } from './measure.ts';
-import { restic, resticVersions } from '../helpers/restic.ts';
+import { resticVersions } from '../helpers/restic.ts';
 
 const MAX_GROWTH_MIB = 10;
 const sizes = (process.env['MEMORY_SIZES'] ?? '16MiB,256MiB').split(',');
@@ -25,26 +25,7 @@ try {
     try {
       const repo = w.freshRepository('m');
       for (const kind of ['backup', 'restore'] as const) {
-        const vars: Record<string, string> = {};
-        if (kind === 'restore') {
-          const raft = (
-            JSON.parse(
-              restic(v, repo.env['RESTIC_REPOSITORY'] ?? '', [
-                'snapshots',
-                '--json',
-                '--no-cache',
-              ]).toString(),
-            ) as Array<{
-              id: string;
-              paths: string[];
-            }>
-          ).find((s) => s.paths.includes('/vault-raft.snap'));
-          Object.assign(vars, {
-            RESTORE_SNAPSHOTS: raft?.id ?? '',
-            force: 'true',
-            oldKeyPrefix: BENCH_KEY_PREFIX,
-          });
-        }
+        const vars = kind === 'restore' ? w.restoreVars(repo.env) : {};
         const c = w.command(kind, repo.url, vars);
         const s = await measure(c.cmd, c.args, { env: c.env, watchRss: true });
         const phase = w.output().targetStatus.stats[0]?.['phase'];

@@ -1,14 +1,15 @@
 // `make stress`: N backups and restores in a row against one emulated cluster (Vault in its own process,
 // repository on rest-server), counting failures by their message. Flaky failures (a connection closed
 // under us, a lock left behind) show up here when a single test run would pass.
-// STRESS_RUNS (default 30), STRESS_SIZE (default 8MiB), STRESS_LOAD=1 keeps both cores busy meanwhile.
+// STRESS_RUNS (default 30), STRESS_SIZE (default 8MiB), STRESS_LOAD=1 keeps both cores busy meanwhile,
+// STRESS_REUSE_CLOSE=1 has Vault close a kept-alive connection when an upload arrives on it.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeBenchArchive } from './archive.ts';
-import { BENCH_KEY_PREFIX, startBenchWorld } from './bench-world.ts';
-import { restic, resticVersions } from '../helpers/restic.ts';
+import { startBenchWorld } from './bench-world.ts';
+import { resticVersions } from '../helpers/restic.ts';
 
 const runs = Number(process.env['STRESS_RUNS'] ?? '30');
 const size = process.env['STRESS_SIZE'] ?? '8MiB';
@@ -27,26 +28,18 @@ try {
   const archive = join(work, 'archive.gz');
   await writeBenchArchive(archive, size);
   const w = await startBenchWorld(v, archive);
+  if (process.env['STRESS_REUSE_CLOSE'] === '1') await w.vault.setFaults({ closeReusedOnUpload: true });
   try {
     for (let i = 0; i < runs; i++) {
       const repo = w.freshRepository(`s-${i}`);
       for (const kind of ['backup', 'restore'] as const) {
-        const vars: Record<string, string> = {};
+        let vars: Record<string, string> = {};
         if (kind === 'restore') {
-          const raft = (
-            JSON.parse(
-              restic(v, repo.env['RESTIC_REPOSITORY'] ?? '', [
-                'snapshots',
-                '--json',
-                '--no-cache',
-              ]).toString(),
-            ) as Array<{
-              id: string;
-              paths: string[];
-            }>
-          ).find((s) => s.paths.includes('/vault-raft.snap'));
-          if (raft === undefined) continue;
-          Object.assign(vars, { RESTORE_SNAPSHOTS: raft.id, force: 'true', oldKeyPrefix: BENCH_KEY_PREFIX });
+          try {
+            vars = w.restoreVars(repo.env);
+          } catch {
+            continue; // the backup failed and is counted already
+          }
         }
         const c = w.command(kind, repo.url, vars);
         const code = await new Promise<number | null>((resolve) => {

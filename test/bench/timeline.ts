@@ -44,6 +44,11 @@ function print(title: string, started: number, run: CliRun): void {
       `${(t / 1000).toFixed(3).padStart(8)} s ${rss.toFixed(0).padStart(5)} MiB  ${String(l['msg'])} ${String(extra).slice(0, 300)}`,
     );
   }
+  const first = run.logs.find((l) => l['msg'] === 'first snapshot bytes handed to restic');
+  if (first !== undefined) {
+    const at = (Date.parse(String(first['time'])) - started) / 1000;
+    console.log(`   first snapshot byte handed to restic ${at.toFixed(3)} s after the process started`);
+  }
   const peak = Math.max(0, ...samples.map(([, r]) => r));
   console.log(
     `   total ${((Date.now() - started) / 1000).toFixed(3)} s, peak RSS ${peak.toFixed(0)} MiB, CLI CPU ${cpuSeconds.toFixed(2)} s`,

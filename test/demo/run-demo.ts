@@ -38,6 +38,10 @@ try {
   if (out.targetStatus.stats[0]?.['phase'] !== 'Succeeded') throw new Error('backup failed');
 
   console.log('\n== restore-vault into a fresh cluster (force, keys moved to the new prefix) ==');
+  // The restore job runs under Stash's stash-restore-job role; writing the keys Secret needs the extra
+  // Role the README asks for.
+  w.grantForceRestoreRbac();
+  console.log('applied deploy/force-restore-rbac.yaml (the restore job may write the unseal-keys Secret)');
   const fresh = await w.addCluster('vault-new', 'k8s.new-cluster.demo.vault-new');
   console.log(`fresh cluster data before: ${JSON.stringify(fresh.data())}`);
   const r = await w.restore({

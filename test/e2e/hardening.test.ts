@@ -60,7 +60,7 @@ if (v !== undefined) {
       const { run, seconds } = await timed(() =>
         withAppBinding(
           (ab) => (ab.spec.clientConfig['caBundle'] = Buffer.from(other).toString('base64')),
-          () => w.backup({ waitTimeout: '300', BACKUP_SESSION: '' }),
+          () => w.backup({ waitTimeout: '60', BACKUP_SESSION: '' }),
         ),
       );
       assert.equal(run.code, 0, run.stderr.slice(-1500));
@@ -69,14 +69,14 @@ if (v !== undefined) {
         String(host()['error']),
         /TLS: the certificate does not verify with the AppBinding's caBundle/,
       );
-      assert.ok(seconds < 30, `took ${seconds.toFixed(1)} s with --wait-timeout=300`);
+      assert.ok(seconds < 30, `took ${seconds.toFixed(1)} s with --wait-timeout=60`);
     });
 
     test('a serverName the certificate does not cover fails within seconds', async () => {
       const { run, seconds } = await timed(() =>
         withAppBinding(
           (ab) => (ab.spec.clientConfig['serverName'] = 'vault.wrong.invalid'),
-          () => w.backup({ waitTimeout: '300', BACKUP_SESSION: '' }),
+          () => w.backup({ waitTimeout: '60', BACKUP_SESSION: '' }),
         ),
       );
       assert.equal(run.code, 0);
@@ -90,12 +90,12 @@ if (v !== undefined) {
           delete ab.spec.clientConfig['url'];
           ab.spec.clientConfig['service'] = { name: 'vault', scheme: 'https', port: 0 };
         },
-        () => w.backup({ waitTimeout: '300', BACKUP_SESSION: '' }),
+        () => w.backup({ waitTimeout: '60', BACKUP_SESSION: '' }),
       );
       assert.match(String(host()['error']), /clientConfig\.service has no port/);
       await withAppBinding(
         (ab) => (ab.spec.clientConfig['url'] = 'ftp://127.0.0.1:8200'),
-        () => w.backup({ waitTimeout: '300', BACKUP_SESSION: '' }),
+        () => w.backup({ waitTimeout: '60', BACKUP_SESSION: '' }),
       );
       assert.match(String(host()['error']), /must use https or http, not ftp:/);
     });

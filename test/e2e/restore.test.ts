@@ -289,6 +289,23 @@ if (v0 !== undefined) {
       assert.deepEqual(w.vault.data(), data);
     });
 
+    test('the upload never rides a kept-alive connection the server may close as it arrives', async () => {
+      // The reuse race behind the rare "other side closed": a request sent on a pooled connection just as
+      // the server closes it. Retrying a GET would do; a streamed upload cannot be sent twice.
+      w.vault.faults.closeReusedOnUpload = true;
+      const from = w.vault.restoreLog().length;
+      const run = await w.restore({});
+      w.vault.clearFaults();
+      assertRestoreOutput(w, run, 'Succeeded');
+      assert.deepEqual(
+        w.vault
+          .restoreLog()
+          .slice(from)
+          .map((r) => r.status),
+        [204],
+      );
+    });
+
     test('a standby as the service answer: the body goes to the active node only', async () => {
       const ab = w.kube.get('appcatalog.appscode.com/v1alpha1', 'AppBinding', NS, 'vault') as unknown as {
         spec: { clientConfig: { url: string } };

@@ -3,7 +3,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const CLI = join(REPO_ROOT, 'dist', 'cli.js');
+// STASH_VAULT_CLI runs another build (e.g. an older commit's, for make stress before/after).
+export const CLI = process.env['STASH_VAULT_CLI'] ?? join(REPO_ROOT, 'dist', 'cli.js');
 export const TOOLS = process.env['STASH_VAULT_TOOLS'] ?? join(REPO_ROOT, '.tools');
 export const SHARED = process.env['STASH_VAULT_SHARED_DIR'] ?? resolve(REPO_ROOT, '..', 'shared');
 export const UPSTREAM_CATALOG = join(SHARED, 'upstream-catalog', 'vault-1.10.3');

@@ -79,9 +79,19 @@ function record(state: ClusterState, i: number, req: IncomingMessage, res: Serve
   });
 }
 
+// Requests served per connection, for closeReusedOnUpload.
+const served = new WeakMap<object, number>();
+
 function handler(state: ClusterState, i: number): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://emulator');
+    const nth = (served.get(req.socket) ?? 0) + 1;
+    served.set(req.socket, nth);
+    const upload = (req.method === 'POST' || req.method === 'PUT') && url.pathname.startsWith(SNAPSHOT);
+    if (state.faults.closeReusedOnUpload === true && upload && nth > 1) {
+      req.socket.destroy();
+      return;
+    }
     record(state, i, req, res, url);
     if (url.pathname.startsWith('/v1/')) res.setHeader('Cache-Control', 'no-store');
     if (!passGate(state, req, res, url)) return;

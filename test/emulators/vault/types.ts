@@ -24,6 +24,9 @@ export interface VaultFaults {
   snapshotError500?: boolean;
   leaderUnknown?: boolean;
   restoreReadTimeoutMs?: number;
+  // A snapshot upload (POST/PUT) that arrives on a kept-alive connection finds it closed by the server
+  // (no response): the keep-alive reuse race a client must not lose a non-replayable request to.
+  closeReusedOnUpload?: boolean;
   serveArchiveFile?: string;
   // Never answer (after TLS and the request head): every path, or only the listed URL paths.
   hang?: boolean | string[];
