@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TaskError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import type { VaultClient } from './client.ts';
+import { SMALL_CALL_DEADLINE_MS, type VaultClient } from './client.ts';
 import { readHealth } from './health.ts';
 
 const SEALED_SETTLE_MS = 2000;
@@ -39,7 +39,8 @@ export async function waitUntilRestored(
   let lastLog = 0;
   for (;;) {
     try {
-      const h = await readHealth(client, nodeUrl, signal);
+      const left = Math.max(1, deadline - Date.now());
+      const h = await readHealth(client, nodeUrl, signal, Math.min(left, SMALL_CALL_DEADLINE_MS));
       // The node also looks sealed while it applies; only a force restore may end sealed, once it stays so.
       sealedSince = h.sealed ? (sealedSince ?? Date.now()) : undefined;
       if (sealedSince !== undefined && force && Date.now() - sealedSince >= SEALED_SETTLE_MS) return 'sealed';
