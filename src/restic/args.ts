@@ -99,11 +99,6 @@ export function initArgs(common: string[]): string[] {
   return ['init', ...common];
 }
 
-// Exists check as Stash does it: a listing that succeeds means the repository is there.
-export function existsArgs(common: string[]): string[] {
-  return ['snapshots', '--json', '--no-lock', '--latest', '1', ...common];
-}
-
 export function forgetIdsArgs(ids: string[], common: string[]): string[] {
   return ['forget', ...ids, ...common];
 }

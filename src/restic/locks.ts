@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TaskError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { catLockArgs, unlockAllArgs, unlockStaleArgs } from './args.ts';
+import { catLockArgs, listLocksArgs, unlockAllArgs, unlockStaleArgs } from './args.ts';
 import { parseLockIds, probeRepository } from './probe.ts';
 import type { ResticSession } from './session.ts';
 
@@ -96,7 +96,7 @@ export async function ensureNoBlockingLock(
     const alive = judged.filter((j) => !j.dead).map((j) => j.lock);
     if (alive.length === 0) {
       // `unlock --remove-all` takes every lock: only when the set is still exactly the one judged dead.
-      const again = parseLockIds(await session.run(listArgs(session), o.signal));
+      const again = parseLockIds(await session.run(listLocksArgs(session.common), o.signal));
       if (sameSet(again, ids)) {
         log.warn(
           { holders: locks.map((l) => describeLock(l, now())) },
@@ -124,10 +124,6 @@ export async function ensureNoBlockingLock(
     );
     ids = (await probeRepository(session, o.signal)).lockIds;
   }
-}
-
-function listArgs(session: ResticSession): string[] {
-  return ['list', 'locks', '--no-lock', ...session.common];
 }
 
 // What `restic unlock` (without --remove-all) would remove.
