@@ -89,7 +89,7 @@ export async function openResticSession(
   const start = (args: string[], mode: 'stdin' | 'stdout' | 'text' | 'bytes', cwd?: string): ResticChild => {
     const [file, ...rest] = [...wrapper, 'restic', ...args];
     // Each start costs a key derivation: counted by `make bench` from this line.
-    log.debug({ command: args[0] }, 'restic start');
+    log.info({ command: args[0] }, 'restic start');
     const child = execa(file ?? 'restic', rest, {
       env: childEnv,
       extendEnv: true,

@@ -15,6 +15,8 @@ export interface Sample {
   diskBytes: number;
   // VmHWM of the measured process itself (the Node CLI), when asked for.
   peakRssMiB: number | undefined;
+  // stderr lines that matched MeasureOptions.countLines (counted as they came, whatever the volume).
+  matchedLines: number;
   stderr: string;
 }
 
@@ -24,6 +26,7 @@ export interface MeasureOptions {
   stdoutFile?: string;
   // Watch the command's own peak RSS (not restic's).
   watchRss?: boolean;
+  countLines?: RegExp;
 }
 
 export function measure(cmd: string, args: string[], o: MeasureOptions = {}): Promise<Sample> {
@@ -48,7 +51,15 @@ export function measure(cmd: string, args: string[], o: MeasureOptions = {}): Pr
       },
     );
     let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-200_000)));
+    let partial = '';
+    let matchedLines = 0;
+    child.stderr.on('data', (c: Buffer) => {
+      const text = c.toString();
+      stderr = (stderr + text).slice(-200_000);
+      const lines = (partial + text).split('\n');
+      partial = lines.pop() ?? '';
+      if (o.countLines !== undefined) matchedLines += lines.filter((l) => o.countLines?.test(l)).length;
+    });
     const watcher = o.watchRss === true && child.pid !== undefined ? watchChildRss(child.pid) : undefined;
     child.on('close', (code) => {
       const wall = (performance.now() - started) / 1000;
@@ -63,6 +74,7 @@ export function measure(cmd: string, args: string[], o: MeasureOptions = {}): Pr
             cpuSeconds: user + sys,
             diskBytes: blocks * 512,
             peakRssMiB: peak,
+            matchedLines,
             stderr,
           });
       } catch (err) {

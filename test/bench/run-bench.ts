@@ -5,7 +5,7 @@
 // bench-results/bench.json.
 // A = restic backup --stdin < archive; B = download to a file, then restic backup of the folder;
 // C = backup-vault end to end; D = restore-vault end to end; E = restic dump > /dev/null.
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeBenchArchive } from './archive.ts';
@@ -21,6 +21,14 @@ const work = mkdtempSync(join(tmpdir(), 'stash-vault-bench-'));
 
 interface CaseResult extends Sample {
   resticStarts?: number;
+  // CPU the Vault process spent meanwhile (outside the measured tree, on the same cores).
+  vaultCpuSeconds?: number;
+}
+
+// utime + stime of one process, from /proc (clock ticks of 10 ms).
+function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(stat[11]) + Number(stat[12])) / 100;
 }
 interface Row {
   restic: string;
@@ -30,6 +38,7 @@ interface Row {
   cpuSeconds: number;
   peakRssMiB?: number;
   resticStarts?: number;
+  vaultCpuSeconds?: number;
   interimDiskBytes: number;
 }
 const rows: Row[] = [];
@@ -41,11 +50,11 @@ async function cli(
   vars: Record<string, string>,
 ): Promise<CaseResult> {
   const c = w.command(kind, repoUrl, vars);
-  const s = await measure(c.cmd, c.args, { env: c.env, watchRss: true });
+  const vaultCpu = processCpuSeconds(w.vault.pid);
+  const s = await measure(c.cmd, c.args, { env: c.env, watchRss: true, countLines: /"msg":"restic start"/ });
   const host = w.output().targetStatus.stats[0] ?? {};
   if (host['phase'] !== 'Succeeded') throw new Error(`${kind} failed: ${String(host['error'])}`);
-  const resticStarts = s.stderr.split('\n').filter((l) => l.includes('"msg":"restic start"')).length;
-  return { ...s, resticStarts };
+  return { ...s, resticStarts: s.matchedLines, vaultCpuSeconds: processCpuSeconds(w.vault.pid) - vaultCpu };
 }
 
 function sum(a: Sample, b: Sample): Sample {
@@ -54,6 +63,7 @@ function sum(a: Sample, b: Sample): Sample {
     cpuSeconds: a.cpuSeconds + b.cpuSeconds,
     diskBytes: a.diskBytes + b.diskBytes,
     peakRssMiB: undefined,
+    matchedLines: 0,
     stderr: '',
   };
 }
@@ -61,6 +71,7 @@ function sum(a: Sample, b: Sample): Sample {
 function row(v: ResticVersion, size: string, name: string, xs: CaseResult[]): Row {
   const peak = xs.map((x) => x.peakRssMiB).filter((x): x is number => x !== undefined);
   const starts = xs.map((x) => x.resticStarts).filter((x): x is number => x !== undefined);
+  const vault = xs.map((x) => x.vaultCpuSeconds).filter((x): x is number => x !== undefined);
   return {
     restic: v.label,
     size,
@@ -69,6 +80,7 @@ function row(v: ResticVersion, size: string, name: string, xs: CaseResult[]): Ro
     cpuSeconds: median(xs.map((x) => x.cpuSeconds)),
     ...(peak.length > 0 ? { peakRssMiB: Math.max(...peak) } : {}),
     ...(starts.length > 0 ? { resticStarts: Math.max(...starts) } : {}),
+    ...(vault.length > 0 ? { vaultCpuSeconds: median(vault) } : {}),
     interimDiskBytes: Math.max(...xs.map((x) => x.diskBytes)),
   };
 }
@@ -154,11 +166,11 @@ try {
     rmSync(archive, { force: true });
   }
   console.log(
-    'restic size     case                                      seconds   CPU-s  peakRSS(MiB)  restic starts  interim disk bytes',
+    'restic size     case                                      seconds   CPU-s  peakRSS(MiB)  restic starts  Vault CPU-s  interim disk bytes',
   );
   for (const r of rows)
     console.log(
-      `${r.restic.padEnd(6)} ${r.size.padEnd(8)} ${r.case.padEnd(40)} ${r.seconds.toFixed(2).padStart(8)} ${r.cpuSeconds.toFixed(2).padStart(7)}  ${(r.peakRssMiB?.toFixed(1) ?? '-').padStart(12)}  ${String(r.resticStarts ?? '-').padStart(13)}  ${r.interimDiskBytes}`,
+      `${r.restic.padEnd(6)} ${r.size.padEnd(8)} ${r.case.padEnd(40)} ${r.seconds.toFixed(2).padStart(8)} ${r.cpuSeconds.toFixed(2).padStart(7)}  ${(r.peakRssMiB?.toFixed(1) ?? '-').padStart(12)}  ${String(r.resticStarts ?? '-').padStart(13)}  ${(r.vaultCpuSeconds?.toFixed(2) ?? '-').padStart(11)}  ${r.interimDiskBytes}`,
     );
   const ratios = [];
   for (const v of versions) {

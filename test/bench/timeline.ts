@@ -60,6 +60,7 @@ try {
   await writeBenchArchive(archive, size);
   const w = await startWorld({ restic: v, vault: { nodes: 3 } });
   w.vault.faults.serveArchiveFile = archive;
+  w.grantForceRestoreRbac();
   let t0 = Date.now();
   const b = await w.backup(
     { BACKUP_SESSION: '', ENABLE_CACHE: 'false' },
