@@ -76,7 +76,7 @@ for (const v of resticVersions()) {
         );
         const stored = assertStoredBackup(w);
         assert.equal(stored.layout, 'key-files');
-        assert.deepEqual(keyDirsLeft(), [], 'no key file left on the tmpfs');
+        assert.deepEqual(keyDirsLeft(w.keysTmpfs), [], 'no key file left on the tmpfs');
         // The repository probe (which also lists locks), init (the repository is new), keys, Raft object.
         assert.deepEqual(
           w.shim

@@ -59,7 +59,7 @@ export function assertStoredBackup(
   return { raft, run, objects, layout: files !== undefined ? 'key-files' : 'key-objects' };
 }
 
-// No key file of any run may be left on the memory filesystem.
-export function keyDirsLeft(root = '/dev/shm'): string[] {
+// No key file of any run may be left on the memory filesystem (the world's own folder on it).
+export function keyDirsLeft(root: string): string[] {
   return readdirSync(root).filter((n) => n.startsWith('stash-vault-keys-'));
 }

@@ -1,7 +1,7 @@
 // One emulated cluster for an end-to-end test: Kubernetes API (HTTPS), a KubeVault-style Vault cluster
 // (HTTPS, 3 nodes), the objects KubeVault and Stash create, a real restic repository (local or
 // rest-server) and the CLI's argv built from the upstream Function exactly as Stash expands it.
-import { mkdtempSync, readFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load as loadYaml } from 'js-yaml';
@@ -62,6 +62,8 @@ export interface World {
   repository: string; // RESTIC_REPOSITORY for direct restic calls
   scratch: string;
   outputDir: string;
+  // This world's own memory filesystem folder for key files: parallel test files never see each other's.
+  keysTmpfs: string;
   kubeconfig: string;
   backupToken: string;
   keyPrefix: string;
@@ -95,6 +97,7 @@ export async function startWorld(o: WorldOptions): Promise<World> {
   const scratch = join(dir, 'stash-tmp');
   mkdirSync(scratch);
   const outputDir = join(scratch, 'output');
+  const keysTmpfs = mkdtempSync('/dev/shm/stash-vault-test-');
   // The CLI runs as Stash's job ServiceAccounts, under Stash's own ClusterRoles: a call they may not
   // make fails here as in a cluster.
   kube.put(stashBackupJobClusterRole());
@@ -197,7 +200,12 @@ export async function startWorld(o: WorldOptions): Promise<World> {
       expandStash(a, vars(extra)).replace(/^--scratch-dir=.*$/, `--scratch-dir=${scratch}`),
     );
   };
-  const env = { KUBECONFIG: kubeconfig, LOG_LEVEL: 'debug', ...cloud?.env };
+  const env = {
+    KUBECONFIG: kubeconfig,
+    LOG_LEVEL: 'debug',
+    STASH_VAULT_KEYS_TMPFS: keysTmpfs,
+    ...cloud?.env,
+  };
   const restoreEnv = { ...env, KUBECONFIG: restoreKubeconfig };
   const world: World = {
     kube,
@@ -208,6 +216,7 @@ export async function startWorld(o: WorldOptions): Promise<World> {
     repository,
     scratch,
     outputDir,
+    keysTmpfs,
     kubeconfig,
     backupToken,
     keyPrefix,
@@ -276,6 +285,7 @@ export async function startWorld(o: WorldOptions): Promise<World> {
       for (const c of extra) await c.close();
       await kube.close();
       await rest?.close();
+      rmSync(keysTmpfs, { recursive: true, force: true });
     },
   };
   return world;
