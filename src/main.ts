@@ -4,7 +4,7 @@ import minimist from 'minimist';
 import { parseArgs } from './config/parse-args.ts';
 import { usageText } from './config/usage.ts';
 import type { Config } from './config/config.ts';
-import { CancelledError, describeError, UsageError } from './errors.ts';
+import { describeError, UsageError } from './errors.ts';
 import { createLogger, type Logger } from './log.ts';
 import { goDuration } from './output/go-format.ts';
 import { appBindingRef, hostStats, taskOutput, writeOutput } from './output/output.ts';
@@ -13,9 +13,9 @@ import { runRestore } from './commands/restore.ts';
 import type { CommandResult } from './commands/result.ts';
 import { scrubSecrets } from './secrets.ts';
 import { packageVersion } from './version.ts';
-
-const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
-let signalled = false;
+import { isKubeStashCommand } from './kubestash/parse-args.ts';
+import { runKubeStashMain } from './kubestash/main.ts';
+import { exitFor, supervise, wasSignalled } from './supervise.ts';
 
 async function main(argv: string[]): Promise<number> {
   const first = argv[0];
@@ -27,6 +27,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(usageText());
     return first === undefined ? 2 : 0;
   }
+  if (isKubeStashCommand(first)) return runKubeStashMain(argv);
   let config: Config;
   let warnings: string[];
   try {
@@ -47,43 +48,15 @@ async function main(argv: string[]): Promise<number> {
   return runCommand(config, log);
 }
 
-// After SIGTERM the pod is going away (Kubernetes sends SIGKILL after the grace period, 30 s by default):
-// the run gets this long to stop and clean up before output.json is written regardless.
-const STOP_GRACE_MS = 4000;
-
 async function runCommand(config: Config, log: Logger): Promise<number> {
-  const root = new AbortController();
-  let caught: NodeJS.Signals | undefined;
-  let onGraceOver: (() => void) | undefined;
-  const graceOver = new Promise<void>((resolve) => (onGraceOver = resolve));
-  const onSignal = (sig: NodeJS.Signals): void => {
-    if (caught !== undefined) return;
-    caught = sig;
-    signalled = true;
-    log.warn({ signal: sig }, 'signal received: stopping');
-    root.abort(new CancelledError(sig));
-    setTimeout(() => onGraceOver?.(), STOP_GRACE_MS).unref();
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
   const started = process.hrtime.bigint();
   const ref = appBindingRef(config.appBindingName, config.appBindingNamespace);
-  let result: CommandResult | undefined;
-  let error: string | undefined;
-  const run =
-    config.command === 'backup-vault'
-      ? runBackup(config, log, root.signal)
-      : runRestore(config, log, root.signal);
-  run.catch(() => undefined);
-  try {
-    // A branch that ignores the cancel (a hung socket, a stuck child) must not keep output.json unwritten.
-    const outcome = await Promise.race([run, graceOver.then(() => GRACE_OVER)]);
-    if (typeof outcome === 'symbol') throw new CancelledError(caught ?? 'SIGTERM');
-    result = outcome;
-  } catch (err) {
-    error = scrubSecrets(failureText(err, caught));
-    log.error({ error }, 'failed');
-  }
+  const s = await supervise<CommandResult>(
+    (signal) =>
+      config.command === 'backup-vault' ? runBackup(config, log, signal) : runRestore(config, log, signal),
+    log,
+  );
+  const { result, error } = s;
   const duration = goDuration(process.hrtime.bigint() - started);
   const host = hostStats({
     hostname: result?.hostname ?? defaultHostname(config),
@@ -92,29 +65,20 @@ async function runCommand(config: Config, log: Logger): Promise<number> {
     ...(result?.snapshots !== undefined ? { snapshots: result.snapshots } : {}),
     ...(error !== undefined ? { error } : {}),
   });
-  let exit = error === undefined ? 0 : 1;
+  let failedExit = 1;
   if (config.outputDir !== '') {
     try {
       const path = await writeOutput(config.outputDir, taskOutput(result?.ref ?? ref, host));
       log.info({ path, phase: host.phase }, 'wrote output.json');
-      exit = 0;
+      // Stash's update-status reads the failure from output.json.
+      failedExit = 0;
     } catch (err) {
       log.error({ error: scrubSecrets(describeError(err)) }, 'could not write output.json');
-      exit = 1;
+      return s.caught !== undefined ? exitFor(s, 1) : 1;
     }
   }
   if (error === undefined) log.info({ duration }, 'succeeded');
-  return caught !== undefined ? (SIGNAL_EXIT[caught] ?? 1) : exit;
-}
-
-const GRACE_OVER: unique symbol = Symbol('grace over');
-
-// One line for output.json: the cancel named once, then what it interrupted (if that says more).
-function failureText(err: unknown, caught: NodeJS.Signals | undefined): string {
-  const text = describeError(err);
-  if (caught === undefined) return text;
-  const head = `cancelled by ${caught}`;
-  return text.includes(head) || err instanceof CancelledError ? head : `${head}: ${text}`;
+  return exitFor(s, failedExit);
 }
 
 function defaultHostname(config: Config): string {
@@ -146,9 +110,9 @@ export interface Outcome {
 // The whole task: argv in, exit code out (cli.ts applies it).
 export async function runMain(argv: string[]): Promise<Outcome> {
   try {
-    return { code: await main(argv), mustExit: signalled };
+    return { code: await main(argv), mustExit: wasSignalled() };
   } catch (err) {
     process.stderr.write(`stash-vault: unexpected error: ${scrubSecrets(describeError(err))}\n`);
-    return { code: 1, mustExit: signalled };
+    return { code: 1, mustExit: wasSignalled() };
   }
 }

@@ -9,17 +9,19 @@ import type { Logger } from '../log.ts';
 import { executePreBackupActions, waitForBackendRepository } from '../kube/backup-session.ts';
 import { isNotFound, seg, type KubeApi } from '../kube/client.ts';
 import { keyNames } from '../keys/names.ts';
-import { readKeys } from '../keys/store.ts';
+import { readKeys, type KeyValue } from '../keys/store.ts';
+import type { VaultTarget } from '../kube/appbinding.ts';
+import type { VaultClient } from '../vault/client.ts';
 import { DEFAULT_HOSTNAME } from '../layout.ts';
 import { appBindingRef, snapshotStats } from '../output/output.ts';
 import { initArgs } from '../restic/args.ts';
 import { ensureNoBlockingLock, type HolderState } from '../restic/locks.ts';
-import { probeRepository } from '../restic/probe.ts';
+import { probeRepository, type RepositoryProbe } from '../restic/probe.ts';
 import type { ResticSession } from '../restic/session.ts';
 import { findActiveNode } from '../vault/active-node.ts';
 import { requireCapability, SNAPSHOT_PATH } from '../vault/capabilities.ts';
 import { waitForUnsealed } from '../vault/health.ts';
-import { connectKube, keyStoreFor, openRestic, openVault } from './prepare.ts';
+import { connectKube, keyStoreFor, openRestic, openVault, type VaultOptions } from './prepare.ts';
 import type { CommandResult } from './result.ts';
 import { storeRun } from './store-run.ts';
 
@@ -38,19 +40,7 @@ export async function runBackup(
     const [, { vault, active, keys }] = await allOrAbort(
       signal,
       (sig) => prepareRepository(kube, restic, config, log, sig),
-      async (sig) => {
-        const { target, vault } = await openVault(kube, config, log, sig);
-        cleanup.push(() => vault.close());
-        const store = await keyStoreFor(kube, target);
-        cleanup.push(async () => store.close?.());
-        await waitForUnsealed(vault, target.url, config.waitTimeoutMs, log, sig);
-        const active = await findActiveNode(vault, target.url, target.namespace, log, sig);
-        await requireCapability(vault, active, SNAPSHOT_PATH, 'read', sig);
-        // Keys first: a missing key fails the run before anything is written.
-        const keys = await readKeys(store, keyNames(config.keyPrefix, target.secretShares), sig);
-        log.info({ keys: keys.map((k) => k.name) }, 'read the root token and unseal keys');
-        return { vault, active, keys };
-      },
+      (sig) => prepareVaultSide(kube, config, cleanup, log, sig),
     );
     const stats = await storeRun({
       restic,
@@ -70,6 +60,34 @@ export async function runBackup(
   } finally {
     for (const c of cleanup.reverse()) await c().catch(() => undefined);
   }
+}
+
+export interface VaultSideOptions extends VaultOptions {
+  waitTimeoutMs: number;
+  // The KubeStash front end may take it from the AppBinding when its flag is empty.
+  keyPrefix: string | ((target: VaultTarget) => string);
+}
+
+// The Vault side of a backup, read-only: the AppBinding, the token, Vault unsealed, the active node, the
+// snapshot capability and the keys (a missing key fails the run before anything is written).
+export async function prepareVaultSide(
+  kube: KubeApi,
+  o: VaultSideOptions,
+  cleanup: Array<() => Promise<void>>,
+  log: Logger,
+  sig: AbortSignal,
+): Promise<{ vault: VaultClient; active: string; keys: KeyValue[] }> {
+  const { target, vault } = await openVault(kube, o, log, sig);
+  cleanup.push(() => vault.close());
+  const store = await keyStoreFor(kube, target);
+  cleanup.push(async () => store.close?.());
+  await waitForUnsealed(vault, target.url, o.waitTimeoutMs, log, sig);
+  const active = await findActiveNode(vault, target.url, target.namespace, log, sig);
+  await requireCapability(vault, active, SNAPSHOT_PATH, 'read', sig);
+  const prefix = typeof o.keyPrefix === 'string' ? o.keyPrefix : o.keyPrefix(target);
+  const keys = await readKeys(store, keyNames(prefix, target.secretShares), sig);
+  log.info({ keys: keys.map((k) => k.name) }, 'read the root token and unseal keys');
+  return { vault, active, keys };
 }
 
 async function prepareRepository(
@@ -102,11 +120,24 @@ async function prepareRepository(
     );
     await waitForBackendRepository(kube, config.namespace, config.backupSession, log, { signal });
   }
-  // A repository made just now has no locks; otherwise the probe already listed them.
-  await ensureNoBlockingLock(restic, (host) => podState(kube, config.namespace, host), log, {
+  await clearForBackup(kube, restic, config.namespace, probe, config.lockTimeoutMs, log, signal);
+}
+
+// Waits out (or removes, when provably dead) the locks a backup cannot run beside. A repository made
+// just now has no locks; otherwise the probe already listed them.
+export async function clearForBackup(
+  kube: KubeApi,
+  restic: ResticSession,
+  namespace: string,
+  probe: RepositoryProbe,
+  lockTimeoutMs: number,
+  log: Logger,
+  signal: AbortSignal,
+): Promise<void> {
+  await ensureNoBlockingLock(restic, (host) => podState(kube, namespace, host), log, {
     lockIds: probe.exists ? probe.lockIds : [],
     ourHostname: osHostname(),
-    timeoutMs: config.lockTimeoutMs,
+    timeoutMs: lockTimeoutMs,
     signal,
   });
 }

@@ -15,7 +15,11 @@ import { openResticSession, type ResticSession } from '../restic/session.ts';
 import { VaultClient } from '../vault/client.ts';
 import { redactUrl, registerSecret } from '../secrets.ts';
 
-export async function connectKube(config: Config, signal: AbortSignal, log: Logger): Promise<KubeApi> {
+export async function connectKube(
+  config: { kubeconfig: string; master: string },
+  signal: AbortSignal,
+  log: Logger,
+): Promise<KubeApi> {
   try {
     return await openKube(config.kubeconfig, config.master, signal, log);
   } catch (err) {
@@ -35,9 +39,16 @@ export async function openRestic(kube: KubeApi, config: Config, log: Logger): Pr
   return session;
 }
 
+// Where the Vault target is and how long one Vault call may take.
+export interface VaultOptions {
+  appBindingNamespace: string;
+  appBindingName: string;
+  vaultClientTimeoutMs: number | undefined;
+}
+
 export async function openVault(
   kube: KubeApi,
-  config: Config,
+  config: VaultOptions,
   log: Logger,
   signal: AbortSignal,
 ): Promise<{ target: VaultTarget; vault: VaultClient }> {

@@ -23,7 +23,10 @@ import type { VaultClient } from '../vault/client.ts';
 import { waitForUnsealed } from '../vault/health.ts';
 import { uploadSnapshot } from '../vault/restore-upload.ts';
 import { raftIndex, waitUntilRestored } from '../vault/wait-restored.ts';
-import { connectKube, keyStoreFor, openRestic, openVault } from './prepare.ts';
+import { connectKube, keyStoreFor, openRestic, openVault, type VaultOptions } from './prepare.ts';
+import type { KubeApi } from '../kube/client.ts';
+import type { VaultTarget } from '../kube/appbinding.ts';
+import type { SnapshotInfo } from '../restic/json.ts';
 import type { CommandResult } from './result.ts';
 
 export async function runRestore(
@@ -36,91 +39,17 @@ export async function runRestore(
   try {
     const restic = await openRestic(kube, config, log);
     cleanup.push(() => restic.close());
-    // Choosing the backup and checking Vault only read: do both at once, the first failure stops both.
-    const [{ chosen, located }, { vault, store, active }] = await allOrAbort(
-      signal,
-      async (sig) => {
-        const all = parseSnapshots(await restic.run(snapshotsArgs({}, restic.common), sig));
-        const host = config.sourceHostname !== '' ? config.sourceHostname : config.hostname;
-        const chosen = chooseBackup(all, config.snapshots, host, config.sourceHostname);
-        const s = chosen.snapshot;
-        log.info(
-          { snapshot: s.shortId, layout: chosen.layout, host: s.hostname, snapshotTime: s.time },
-          'chose the backup to restore',
-        );
-        const located = config.force
-          ? await locateBackupKeys(restic, all, chosen, config.oldKeyPrefix, sig)
-          : undefined;
-        if (located !== undefined) {
-          log.info(
-            { oldPrefix: located.oldPrefix, unsealKeys: located.unsealKeys },
-            "found the old cluster's keys in the backup",
-          );
-        }
-        return { chosen, located };
-      },
-      async (sig) => {
-        const { target, vault } = await openVault(kube, config, log, sig);
-        cleanup.push(() => vault.close());
-        const store = config.force ? await keyStoreFor(kube, target) : undefined;
-        if (store !== undefined) cleanup.push(async () => store.close?.());
-        await waitForUnsealed(vault, target.url, config.waitTimeoutMs, log, sig);
-        const active = await findActiveNode(vault, target.url, target.namespace, log, sig);
-        const path = config.force ? SNAPSHOT_FORCE_PATH : SNAPSHOT_PATH;
-        await requireCapability(vault, active, path, 'update', sig);
-        return { vault, store, active };
-      },
-    );
-
-    // The keys move after Vault accepts the snapshot: prove now that the store will take them, by name.
-    let newNames: string[] = [];
-    if (store !== undefined && located !== undefined) {
-      newNames = keyNames(config.keyPrefix, located.unsealKeys);
-      requireValidNames(store, newNames);
-      await store.checkAccess(newNames, signal);
-      const proof = await store.proveWritable(newNames, signal);
-      log.info(
-        {
-          store: store.description,
-          proven: proof.proven,
-          ...(proof.unprovable ? { unprovable: proof.unprovable } : {}),
-        },
-        'the unsealer store will accept the moved keys',
-      );
-    }
-
-    const { oldKeys, indexBefore } = await upload(
+    const host = config.sourceHostname !== '' ? config.sourceHostname : config.hostname;
+    await restoreVault(
+      kube,
       restic,
-      vault,
-      active,
-      chosen,
-      located,
-      config.force,
+      {
+        ...config,
+        choose: (all) => chooseBackup(all, config.snapshots, host, config.sourceHostname),
+      },
+      cleanup,
       log,
       signal,
-    );
-
-    if (store !== undefined && located !== undefined) {
-      await storeMovedKeys(store, newNames, oldKeys, located, restic.repositoryForLogs, log, signal);
-      log.info(
-        { store: store.description, keys: newNames },
-        "stored the old cluster's keys under the new prefix",
-      );
-    }
-    const state = await waitUntilRestored(
-      vault,
-      active,
-      indexBefore,
-      config.waitTimeoutMs,
-      config.force,
-      log,
-      signal,
-    );
-    log.info(
-      { state },
-      state === 'sealed'
-        ? "restored: Vault is sealed and waits for the old cluster's unseal keys"
-        : 'restored: Vault is active and unsealed',
     );
     return {
       hostname: config.hostname,
@@ -129,6 +58,115 @@ export async function runRestore(
   } finally {
     for (const c of cleanup.reverse()) await c().catch(() => undefined);
   }
+}
+
+export interface RestoreOptions extends VaultOptions {
+  waitTimeoutMs: number;
+  force: boolean;
+  // The KubeStash front end may take it from the AppBinding when its flag is empty.
+  keyPrefix: string | ((target: VaultTarget) => string);
+  oldKeyPrefix: string;
+  // Picks the backup among the repository's snapshots (a TaskError when none fits).
+  choose: (all: SnapshotInfo[]) => Chosen;
+}
+
+// The restore both front ends share: everything checked before Vault is touched, then the held-back
+// upload, the keys moved (force) and the wait for Vault.
+export async function restoreVault(
+  kube: KubeApi,
+  restic: ResticSession,
+  config: RestoreOptions,
+  cleanup: Array<() => Promise<void>>,
+  log: Logger,
+  signal: AbortSignal,
+): Promise<void> {
+  let keyPrefix = typeof config.keyPrefix === 'string' ? config.keyPrefix : '';
+  // Choosing the backup and checking Vault only read: do both at once, the first failure stops both.
+  const [{ chosen, located }, { vault, store, active }] = await allOrAbort(
+    signal,
+    async (sig) => {
+      const all = parseSnapshots(await restic.run(snapshotsArgs({}, restic.common), sig));
+      const chosen = config.choose(all);
+      const s = chosen.snapshot;
+      log.info(
+        { snapshot: s.shortId, layout: chosen.layout, host: s.hostname, snapshotTime: s.time },
+        'chose the backup to restore',
+      );
+      const located = config.force
+        ? await locateBackupKeys(restic, all, chosen, config.oldKeyPrefix, sig)
+        : undefined;
+      if (located !== undefined) {
+        log.info(
+          { oldPrefix: located.oldPrefix, unsealKeys: located.unsealKeys },
+          "found the old cluster's keys in the backup",
+        );
+      }
+      return { chosen, located };
+    },
+    async (sig) => {
+      const { target, vault } = await openVault(kube, config, log, sig);
+      cleanup.push(() => vault.close());
+      if (typeof config.keyPrefix !== 'string') keyPrefix = config.keyPrefix(target);
+      const store = config.force ? await keyStoreFor(kube, target) : undefined;
+      if (store !== undefined) cleanup.push(async () => store.close?.());
+      await waitForUnsealed(vault, target.url, config.waitTimeoutMs, log, sig);
+      const active = await findActiveNode(vault, target.url, target.namespace, log, sig);
+      const path = config.force ? SNAPSHOT_FORCE_PATH : SNAPSHOT_PATH;
+      await requireCapability(vault, active, path, 'update', sig);
+      return { vault, store, active };
+    },
+  );
+
+  // The keys move after Vault accepts the snapshot: prove now that the store will take them, by name.
+  let newNames: string[] = [];
+  if (store !== undefined && located !== undefined) {
+    newNames = keyNames(keyPrefix, located.unsealKeys);
+    requireValidNames(store, newNames);
+    await store.checkAccess(newNames, signal);
+    const proof = await store.proveWritable(newNames, signal);
+    log.info(
+      {
+        store: store.description,
+        proven: proof.proven,
+        ...(proof.unprovable ? { unprovable: proof.unprovable } : {}),
+      },
+      'the unsealer store will accept the moved keys',
+    );
+  }
+
+  const { oldKeys, indexBefore } = await upload(
+    restic,
+    vault,
+    active,
+    chosen,
+    located,
+    config.force,
+    log,
+    signal,
+  );
+
+  if (store !== undefined && located !== undefined) {
+    await storeMovedKeys(store, newNames, oldKeys, located, restic.repositoryForLogs, log, signal);
+    log.info(
+      { store: store.description, keys: newNames },
+      "stored the old cluster's keys under the new prefix",
+    );
+  }
+  const state = await waitUntilRestored(
+    vault,
+    active,
+    indexBefore,
+    config.waitTimeoutMs,
+    config.force,
+    log,
+    signal,
+  );
+  log.info(
+    { state },
+    state === 'sealed'
+      ? "restored: Vault is sealed and waits for the old cluster's unseal keys"
+      : 'restored: Vault is active and unsealed',
+  );
 }
 
 // Streams the chosen backup into Vault, the old keys read alongside; the upload's last chunk waits for

@@ -23,6 +23,8 @@ export interface VaultTarget {
   secretThreshold: number;
   unsealerMode: UnsealerMode | undefined;
   secretTransforms: SecretTransform[];
+  // The keyPrefix params KubeVault publishes for its Stash tasks ('' when absent).
+  taskKeyPrefix: { backup: string; restore: string };
 }
 
 export async function readAppBinding(k: KubeApi, namespace: string, name: string): Promise<VaultTarget> {
@@ -69,7 +71,19 @@ export function parseAppBinding(obj: Record<string, unknown>, namespace: string,
     secretTransforms: Array.isArray(spec['secretTransforms'])
       ? (spec['secretTransforms'] as SecretTransform[])
       : [],
+    taskKeyPrefix: {
+      backup: taskParam(rec(params['stash']), 'backupTask', 'keyPrefix'),
+      restore: taskParam(rec(params['stash']), 'restoreTask', 'keyPrefix'),
+    },
   };
+}
+
+// parameters.stash.addon.<task>.params[name].value (kubevault-model §2).
+function taskParam(stash: Record<string, unknown>, task: string, name: string): string {
+  const params = rec(rec(stash['addon'])[task])['params'];
+  if (!Array.isArray(params)) return '';
+  const p = params.map(rec).find((x) => x['name'] === name);
+  return p === undefined ? '' : str(p['value']);
 }
 
 // The Go addon's order: the first mode present wins.

@@ -108,6 +108,15 @@ export function dumpArgs(snapshotId: string, file: string, common: string[]): st
   return ['dump', '--quiet', snapshotId, file, ...common];
 }
 
+// What KubeStash records as a component's size and integrity (its wrapper's VerifyRepositoryIntegrity).
+export function statsRawDataArgs(common: string[]): string[] {
+  return ['stats', '--mode', 'raw-data', '--json', '--quiet', '--no-lock', ...common];
+}
+
+export function checkArgs(common: string[]): string[] {
+  return ['check', '--no-lock', ...common];
+}
+
 export function listLocksArgs(common: string[]): string[] {
   return ['list', 'locks', '--no-lock', ...common];
 }

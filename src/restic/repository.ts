@@ -121,7 +121,7 @@ export function repositorySetup(repo: RepositoryConfig, secret: SecretData): Rep
 }
 
 // Go's filepath.Join: joins, cleans, drops empty parts; "" when both are empty.
-function goJoin(...parts: string[]): string {
+export function goJoin(...parts: string[]): string {
   const joined = parts.filter((p) => p !== '').join('/');
   return joined === '' ? '' : posix.normalize(joined).replace(/\/+$/, '');
 }

@@ -47,6 +47,8 @@ export interface WorldOptions {
   unsealer?: CloudKeyFixture;
   // Run the real restic directly instead of through the recording shim (benchmarks).
   noShim?: boolean;
+  // CRD folders that replace the shared ones (an older KubeStash schema).
+  crdOverrideDirs?: string[];
 }
 
 // The ServiceAccounts Stash creates for the backup and restore jobs (stash-contract §1.6).
@@ -75,6 +77,8 @@ export interface World {
   ): string[];
   backup(extra?: Record<string, string>, o?: CliOptions): Promise<CliRun>;
   restore(extra?: Record<string, string>, o?: CliOptions): Promise<CliRun>;
+  // Any argv, run like backup() and restore() (shim, key tmpfs) with this kubeconfig.
+  cli(args: string[], kubeconfig: string, o?: CliOptions): Promise<CliRun>;
   addCluster(name: string, keyPrefix: string, opts?: VaultClusterOptions): Promise<VaultCluster>;
   output(): { targetStatus: { ref: Record<string, string>; stats: Array<Record<string, unknown>> } };
   resticJson<T>(args: string[]): T;
@@ -87,7 +91,7 @@ export interface World {
 
 export async function startWorld(o: WorldOptions): Promise<World> {
   const pki = makeTestPki(['localhost']);
-  const kube = await startKubeEmulator();
+  const kube = await startKubeEmulator(o.crdOverrideDirs ? { crdOverrideDirs: o.crdOverrideDirs } : {});
   const vault = await startVaultCluster({
     tls: { certPem: pki.certPem, keyPem: pki.keyPem },
     data: { 'secret/app/db': 'pw-1', 'secret/app/api': 'key-2' },
@@ -233,6 +237,12 @@ export async function startWorld(o: WorldOptions): Promise<World> {
       runCli(functionArgs('vault-restore-function.yaml', { HOSTNAME: '', SOURCE_HOSTNAME: '', ...extra }), {
         ...co,
         env: { ...restoreEnv, ...co.env },
+        pathPrefix: o.noShim === true ? [o.restic.binDir] : [shim.binDir, o.restic.binDir],
+      }),
+    cli: (args, kc, co = {}) =>
+      runCli(args, {
+        ...co,
+        env: { ...env, KUBECONFIG: kc, ...co.env },
         pathPrefix: o.noShim === true ? [o.restic.binDir] : [shim.binDir, o.restic.binDir],
       }),
     addCluster: async (name, prefix, opts = {}) => {

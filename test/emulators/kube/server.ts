@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { makeTestPki } from '../../helpers/certs.ts';
 import { admit } from './admit.ts';
@@ -30,6 +31,20 @@ type Hook = (method: string, path: string) => unknown;
 function defaultCrdDir(): string {
   const repo = resolve(import.meta.dirname, '../../..');
   return process.env['STASH_VAULT_CRD_DIR'] ?? resolve(repo, '../shared/crds');
+}
+
+// The CRDs of the directory and of its kubestash/ folder; opts.crdOverrideDirs replace any CRD version
+// they also define (a test installs an older schema that way).
+function crdDefs(opts: KubeEmulatorOptions): ResourceDef[] {
+  const dir = opts.crdDir ?? defaultCrdDir();
+  const base = [
+    ...loadCrdDefs(dir),
+    ...(existsSync(join(dir, 'kubestash')) ? loadCrdDefs(join(dir, 'kubestash')) : []),
+  ];
+  const overrides = (opts.crdOverrideDirs ?? []).flatMap((d) => loadCrdDefs(d));
+  const key = (d: ResourceDef): string => `${d.group}/${d.version}/${d.plural}`;
+  const replaced = new Set(overrides.map(key));
+  return [...base.filter((d) => !replaced.has(key(d))), ...overrides];
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -100,7 +115,7 @@ function putDirect(registry: Registry, store: ObjectStore, obj: KubeObject): Kub
 export async function startKubeEmulator(opts: KubeEmulatorOptions = {}): Promise<KubeEmulator> {
   const pki = makeTestPki();
   const token = opts.token ?? randomBytes(24).toString('base64url');
-  const registry = makeRegistry([...builtinDefs(), ...loadCrdDefs(opts.crdDir ?? defaultCrdDir())]);
+  const registry = makeRegistry([...builtinDefs(), ...crdDefs(opts)]);
   const store = new ObjectStore();
   for (const obj of bootstrapRbac()) putDirect(registry, store, obj);
   const faults = new Faults();

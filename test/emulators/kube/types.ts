@@ -16,6 +16,8 @@ export interface KubeEmulatorOptions {
   // Bearer token of the default user (random when left out).
   token?: string;
   crdDir?: string;
+  // Folders of CRDs that replace the same group/version/plural from crdDir.
+  crdOverrideDirs?: string[];
   // Name of the default token's user; default system:serviceaccount:default:stash-vault.
   user?: string;
   // 'allow-all' (default) lets the default user do anything but forbid() denials; 'rbac' checks it
