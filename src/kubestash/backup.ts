@@ -16,7 +16,13 @@ import { clearForBackup, prepareVaultSide } from '../commands/backup.ts';
 import { connectKube } from '../commands/prepare.ts';
 import { storeRun } from '../commands/store-run.ts';
 import type { KubeStashBackupConfig } from './config.ts';
-import { getObject, resolveBackupSession, resolveRepository, type ResolvedRepository } from './inputs.ts';
+import {
+  getObject,
+  resolveBackupSession,
+  resolveRepository,
+  snapshotComponentPath,
+  type ResolvedRepository,
+} from './inputs.ts';
 import { COMPONENT, objectPath, type SnapshotObj } from './objects.ts';
 import type { SnapshotReporter } from './reporter.ts';
 import { resticStatsItem } from './status.ts';
@@ -55,6 +61,14 @@ export async function runKubeStashBackup(
         getObject<SnapshotObj>(kube, `Snapshot ${ns}/${s.name}`, objectPath('snapshots', ns, s.name), signal),
       ),
     );
+    // Every Snapshot shows Running before anything can fail, so every one of them reports the outcome.
+    for (const snapshot of snapshots) {
+      await report.running({
+        namespace: ns,
+        name: snapshot.metadata.name,
+        path: snapshotComponentPath(snapshot),
+      });
+    }
     const targets: Target[] = [];
     for (const snapshot of snapshots) {
       const resolved = await resolveRepository(
@@ -63,7 +77,6 @@ export async function runKubeStashBackup(
         { scratchDir: config.scratchDir, enableCache: config.enableCache, encryptionDefaultNs: ns },
         signal,
       );
-      await report.running({ namespace: ns, name: snapshot.metadata.name, path: resolved.componentPath });
       const restic = await openResticSession(resolved.location.config, resolved.secrets, log);
       cleanup.push(() => restic.close());
       log.info(

@@ -167,8 +167,7 @@ export async function resolveRepository(
     objectPath('backupstorages', storageNs, ref?.name),
     signal,
   );
-  const comp =
-    o.componentPath ?? componentPath(snapshot.spec?.version || 'v1', snapshot.spec?.session ?? '', COMPONENT);
+  const comp = o.componentPath ?? snapshotComponentPath(snapshot);
   const directory = goJoin(repository.spec?.path ?? '', comp);
   const location = resticLocation(storage.spec?.storage ?? {}, directory, {
     scratchDir: o.scratchDir,
@@ -192,6 +191,11 @@ export async function resolveRepository(
     location.fromStorage,
   );
   return { snapshot, repository, componentPath: comp, location, secrets };
+}
+
+// Where the Snapshot's dump component lives in its Repository: repository/<version>/<session>/dump.
+export function snapshotComponentPath(snapshot: SnapshotObj): string {
+  return componentPath(snapshot.spec?.version || 'v1', snapshot.spec?.session ?? '', COMPONENT);
 }
 
 async function secretOrConfigError(

@@ -270,6 +270,21 @@ for (const v of resticVersions()) {
       }
     });
 
+    test('a Repository that does not exist: every Snapshot of the session Failed with the cause, nothing stored', async () => {
+      const session = nextSession();
+      const { snapshots: snaps } = ks.newBackupSession(session, ['vault-repo', 'no-such-repo']);
+      const before = snapshotsIfRepository(v, ks.resticRepository()).length;
+      const run = await ks.backup(session);
+      assert.equal(run.code, 1);
+      for (const snap of snaps) {
+        const c = dumpComponent(ks, snap);
+        assert.equal(c.phase, 'Failed', snap);
+        assert.match(String(c.error), /Repository demo\/no-such-repo does not exist/);
+        assert.equal(c.path, `repository/v1/${SESSION}/dump`);
+      }
+      assert.equal(snapshotsIfRepository(v, ks.resticRepository()).length, before);
+    });
+
     test('a Vault whose storage is not Raft is refused with a clear error before anything is written', async () => {
       const ab = w.kube.get(
         'appcatalog.appscode.com/v1alpha1',
