@@ -4,7 +4,7 @@ SHELL := /bin/bash
 NODE_BIN := $(CURDIR)/node_modules/.bin
 export PATH := $(NODE_BIN):$(PATH)
 
-.PHONY: install tools build typecheck lint fmt test test-unit bench bench-tiny bench-timeline bench-memory mutations stress demo image image-rootfs install-catalog uninstall-catalog clean
+.PHONY: install tools build typecheck lint fmt test test-unit bench bench-tiny bench-timeline bench-memory mutations stress demo image image-rootfs install-catalog uninstall-catalog install-kubestash-catalog uninstall-kubestash-catalog clean
 
 install: node_modules/.installed
 node_modules/.installed: package.json package-lock.json
@@ -74,6 +74,23 @@ install-catalog:
 
 uninstall-catalog:
 	kubectl delete -k . --ignore-not-found
+
+# The KubeStash catalog (kubestash/: Addon, Functions) plus the job ClusterRoles it lists by their real
+# path, ../deploy/kubestash-job-rbac.yaml. kustomize refuses files outside the kustomization's folder,
+# so the temporary copy holds that file next to the others, without the ../deploy/ prefix. IMAGE=... as above.
+install-kubestash-catalog:
+	@set -euo pipefail; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	cp kubestash/*.yaml deploy/kubestash-job-rbac.yaml "$$tmp/"; \
+	sed -i 's#^- \.\./deploy/#- #' "$$tmp/kustomization.yaml"; \
+	if [ -n "$${IMAGE:-}" ]; then sed -i -E "s#^(  image: ).*#\1$${IMAGE}#" "$$tmp"/*-function.yaml; fi; \
+	grep -h '^  image: ' "$$tmp"/*-function.yaml | sort -u; \
+	kubectl apply -k "$$tmp"
+
+uninstall-kubestash-catalog:
+	@set -euo pipefail; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	cp kubestash/*.yaml deploy/kubestash-job-rbac.yaml "$$tmp/"; \
+	sed -i 's#^- \.\./deploy/#- #' "$$tmp/kustomization.yaml"; \
+	kubectl delete -k "$$tmp" --ignore-not-found
 
 # The image's runtime layout (app/dist, app/node_modules, usr/local/bin/restic) without Docker.
 image-rootfs: install tools
