@@ -54,8 +54,9 @@ function run(dir: string, m: Mutation, log: string): Outcome {
   writeFileSync(join(LOGS, `${log}.log`), r.stdout + r.stderr);
   if (m.script === true)
     return { caught: r.status !== 0, by: [`${m.tests.join(' ')} exit ${String(r.status)}`] };
-  // Only a named test that failed counts: a run that broke in setup proves nothing.
-  const failed = [...new Set([...r.stdout.matchAll(/^\s{2,}✖ (.+?) \(\d/gm)].map((x) => x[1] ?? ''))];
+  // Only a named test that failed counts: a run that broke in setup proves nothing. Top-level tests are
+  // not indented; the summary's "✖ failing tests:" line has no duration and does not match.
+  const failed = [...new Set([...r.stdout.matchAll(/^\s*✖ (.+?) \(\d/gm)].map((x) => x[1] ?? ''))];
   return { caught: r.status !== 0 && failed.length > 0, by: failed };
 }
 
