@@ -1,7 +1,7 @@
 // The benchmark's cluster: the Kubernetes emulator in the harness, Vault in a process of its own (its TLS
 // serving and its restore checks must not share an event loop with the harness that measures), a
 // repository on restic-rest-server (outside the measured tree) and the CLI run with the upstream args.
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load as loadYaml } from 'js-yaml';
@@ -143,6 +143,7 @@ export async function startBenchWorld(v: ResticVersion, archiveFile: string): Pr
       await vault.close();
       await kube.close();
       await rest.close();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

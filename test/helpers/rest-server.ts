@@ -1,6 +1,6 @@
 // A real restic rest-server (Debian 13 package) on loopback, for the REST repository backend.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -29,6 +29,8 @@ export async function startRestServer(bin: string): Promise<RestServer> {
     close: async () => {
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+      // Repositories of a 1 GiB benchmark weigh gigabytes: never leave them behind.
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -2,7 +2,7 @@
 // `backup` every summary line restic prints, stamped with the time it was printed: that line is restic's
 // own word that a snapshot was committed. Then it execs the real binary, so the pid, the parent-death
 // signal and the exit status stay restic's own.
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -29,6 +29,8 @@ export interface ResticShim {
   commits(): ResticCommit[];
   // The environment of every restic start, concatenated (for secret scans).
   environments(): string;
+  // Removes the shim and its logs.
+  remove(): void;
 }
 
 const SEP = '\x1f';
@@ -84,6 +86,7 @@ export function makeResticShim(realBin: string): ResticShim {
     }));
   return {
     binDir,
+    remove: () => rmSync(binDir, { recursive: true, force: true }),
     calls: () => starts().map((s) => s.argv),
     starts,
     commits: () => {

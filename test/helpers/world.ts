@@ -66,6 +66,8 @@ export interface World {
   outputDir: string;
   // This world's own memory filesystem folder for key files: parallel test files never see each other's.
   keysTmpfs: string;
+  // Every temporary folder of this world (removed by close).
+  tempDirs(): string[];
   kubeconfig: string;
   backupToken: string;
   keyPrefix: string;
@@ -221,6 +223,7 @@ export async function startWorld(o: WorldOptions): Promise<World> {
     scratch,
     outputDir,
     keysTmpfs,
+    tempDirs: () => [dir, keysTmpfs, shim.binDir, ...(rest ? [rest.dataDir] : [])],
     kubeconfig,
     backupToken,
     keyPrefix,
@@ -296,6 +299,8 @@ export async function startWorld(o: WorldOptions): Promise<World> {
       await kube.close();
       await rest?.close();
       rmSync(keysTmpfs, { recursive: true, force: true });
+      shim.remove();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
   return world;
