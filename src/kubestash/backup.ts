@@ -24,6 +24,7 @@ import {
   type ResolvedRepository,
 } from './inputs.ts';
 import { COMPONENT, objectPath, type SnapshotObj } from './objects.ts';
+import { stopCause, withDeadline } from './deadline.ts';
 import type { SnapshotReporter } from './reporter.ts';
 import { resticStatsItem } from './status.ts';
 
@@ -41,11 +42,12 @@ export async function runKubeStashBackup(
   config: KubeStashBackupConfig,
   report: SnapshotReporter,
   log: Logger,
-  signal: AbortSignal,
+  taskSignal: AbortSignal,
 ): Promise<void> {
   const started = process.hrtime.bigint();
-  const kube = await connectKube(config, signal, log);
+  const kube = await connectKube(config, taskSignal, log);
   const cleanup: Array<() => Promise<void>> = [() => kube.close()];
+  let signal = taskSignal;
   try {
     const ns = config.namespace;
     const inputs = await resolveBackupSession(
@@ -56,6 +58,13 @@ export async function runKubeStashBackup(
       log,
       signal,
     );
+    const deadline = withDeadline(
+      taskSignal,
+      inputs.session.status?.backupDeadline,
+      `BackupSession ${ns}/${config.backupSession}`,
+    );
+    cleanup.push(() => Promise.resolve(deadline.clear()));
+    signal = deadline.signal;
     const snapshots = await Promise.all(
       inputs.snapshots.map((s) =>
         getObject<SnapshotObj>(kube, `Snapshot ${ns}/${s.name}`, objectPath('snapshots', ns, s.name), signal),
@@ -130,7 +139,7 @@ export async function runKubeStashBackup(
           resticStats: stats.map((s) => resticStatsItem(s, { startTime, endTime })),
         });
       } catch (err) {
-        if (signal.aborted) throw err;
+        if (signal.aborted) throw stopCause(signal, err);
         const error = scrubSecrets(describeError(err));
         log.error({ snapshot: name, error }, 'backup into this repository failed');
         failures.push(`${name}: ${error}`);
@@ -147,6 +156,8 @@ export async function runKubeStashBackup(
         `${failures.length} of ${targets.length} repositories failed: ${failures.join('; ')}`,
       );
     }
+  } catch (err) {
+    throw stopCause(signal, err);
   } finally {
     for (const c of cleanup.reverse()) await c().catch(() => undefined);
   }

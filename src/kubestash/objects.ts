@@ -24,7 +24,7 @@ export interface Meta {
 export interface BackupSessionObj {
   metadata: Meta;
   spec?: { invoker?: ObjectRef; session?: string };
-  status?: { snapshots?: Array<{ name?: string; repository?: string }> };
+  status?: { snapshots?: Array<{ name?: string; repository?: string }>; backupDeadline?: string };
 }
 
 export interface BackupConfigurationObj {
@@ -84,6 +84,7 @@ export interface BackupStorageObj {
 
 export interface RestoreSessionObj {
   metadata: Meta;
+  status?: { restoreDeadline?: string };
   spec?: {
     target?: ObjectRef;
     dataSource?: {

@@ -17,16 +17,18 @@ import {
   type RestoreSessionObj,
   type SnapshotObj,
 } from './objects.ts';
+import { stopCause, withDeadline } from './deadline.ts';
 import type { RestoreReporter } from './reporter.ts';
 
 export async function runKubeStashRestore(
   config: KubeStashRestoreConfig,
   report: RestoreReporter,
   log: Logger,
-  signal: AbortSignal,
+  taskSignal: AbortSignal,
 ): Promise<void> {
-  const kube = await connectKube(config, signal, log);
+  const kube = await connectKube(config, taskSignal, log);
   const cleanup: Array<() => Promise<void>> = [() => kube.close()];
+  let signal = taskSignal;
   try {
     const ns = config.namespace;
     const rs = await getObject<RestoreSessionObj>(
@@ -36,6 +38,13 @@ export async function runKubeStashRestore(
       signal,
     );
     await report.running(ns, config.restoreSession);
+    const deadline = withDeadline(
+      taskSignal,
+      rs.status?.restoreDeadline,
+      `RestoreSession ${ns}/${config.restoreSession}`,
+    );
+    cleanup.push(() => Promise.resolve(deadline.clear()));
+    signal = deadline.signal;
     const ds = rs.spec?.dataSource ?? {};
     const dsNs = ds.namespace || ns;
     if ((ds.components ?? []).length > 0 && !(ds.components ?? []).includes(COMPONENT)) {
@@ -108,6 +117,8 @@ export async function runKubeStashRestore(
       log,
       signal,
     );
+  } catch (err) {
+    throw stopCause(signal, err);
   } finally {
     for (const c of cleanup.reverse()) await c().catch(() => undefined);
   }

@@ -226,6 +226,51 @@ for (const v of resticVersions()) {
       assert.deepEqual(lockFiles(ks.resticRepository()), []);
     });
 
+    test("the BackupSession's deadline passes during the run: Failed naming the deadline, nothing stored", async () => {
+      const session = nextSession();
+      const {
+        snapshots: [snap = ''],
+      } = ks.newBackupSession(session);
+      const bs = w.kube.get('core.kubestash.com/v1alpha1', 'BackupSession', NS, session) as unknown as {
+        status: Record<string, unknown>;
+      };
+      const deadline = new Date(Date.now() + 3000).toISOString().replace(/\.\d+Z$/, 'Z');
+      bs.status['backupDeadline'] = deadline;
+      w.kube.put(bs as never);
+      const before = snapshotsIfRepository(v, ks.resticRepository()).length;
+      w.vault.faults.chunkDelayMs = 100;
+      const run = await ks.backup(session);
+      w.vault.clearFaults();
+      assert.equal(run.code, 1, run.stderr.slice(-2000));
+      const c = dumpComponent(ks, snap);
+      assert.equal(c.phase, 'Failed');
+      assert.equal(c.error, `the deadline of BackupSession demo/${session} (${deadline}) has passed`);
+      assert.equal(snapshotsIfRepository(v, ks.resticRepository()).length, before);
+      assert.deepEqual(lockFiles(ks.resticRepository()), []);
+    });
+
+    test('a RestoreSession whose deadline has passed: Failed at once, Vault untouched', async () => {
+      const session = nextSession();
+      const {
+        snapshots: [snap = ''],
+      } = ks.newBackupSession(session);
+      assert.equal((await ks.backup(session)).code, 0);
+      ks.restoreSession('restore-late', { snapshot: snap });
+      const rs = ks.restoreSessionObj('restore-late') as unknown as { status?: Record<string, unknown> };
+      rs.status = { restoreDeadline: '2020-01-01T00:00:00Z' };
+      w.kube.put(rs as never);
+      const before = w.vault.restoreLog().length;
+      const run = await ks.restore('restore-late', { snapshot: snap });
+      assert.equal(run.code, 1);
+      const c = restoreComponent(ks, 'restore-late');
+      assert.equal(c.phase, 'Failed');
+      assert.match(
+        String(c.error),
+        /deadline of RestoreSession demo\/restore-late \(2020-01-01T00:00:00Z\) has passed/,
+      );
+      assert.equal(w.vault.restoreLog().length, before);
+    });
+
     test('a restore whose Snapshot id is not in the repository: Failed, Vault untouched', async () => {
       const session = nextSession();
       const {
