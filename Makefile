@@ -4,7 +4,7 @@ SHELL := /bin/bash
 NODE_BIN := $(CURDIR)/node_modules/.bin
 export PATH := $(NODE_BIN):$(PATH)
 
-.PHONY: install tools build typecheck lint fmt test test-unit bench bench-tiny bench-timeline bench-memory mutations stress demo image image-rootfs install-catalog uninstall-catalog install-kubestash-catalog uninstall-kubestash-catalog clean
+.PHONY: install tools build typecheck lint fmt test test-unit bench bench-tiny bench-timeline bench-memory mutations stress demo image image-test stand-in-images image-rootfs install-catalog uninstall-catalog install-kubestash-catalog uninstall-kubestash-catalog clean
 
 install: node_modules/.installed
 node_modules/.installed: package.json package-lock.json
@@ -57,8 +57,24 @@ mutations: install tools
 demo: install tools
 	npm run demo
 
+# With a Docker daemon: docker build. Without one: buildah against local stand-in base images
+# (scripts/build-image.sh; README "Building without Docker").
 image:
-	docker build -t $${IMAGE:-stash-vault:dev} .
+	@if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then \
+	  docker build -t $${IMAGE:-stash-vault:dev} .; \
+	else \
+	  bash scripts/build-image.sh; \
+	fi
+
+# The base images the Dockerfile names, built locally from Debian packages and the npm registry (cached).
+stand-in-images:
+	bash scripts/stand-in-images.sh
+
+# The image built with buildah and run with podman against the test emulators, then its size and start-up.
+image-test: install tools
+	bash scripts/build-image.sh
+	node --test --test-force-exit --test-reporter=spec test/image/container.check.ts
+	node test/image/measure.ts
 
 clean:
 	rm -rf dist .demo bench-results
