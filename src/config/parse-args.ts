@@ -1,7 +1,7 @@
 // argv → Config. Pure: no I/O, so every Stash expansion case is unit-tested.
-import minimist from 'minimist';
 import { UsageError } from '../errors.ts';
 import { Converter } from './convert.ts';
+import { flagWarnings, readFlags } from './read-flags.ts';
 import { ALL_FLAGS, COMMANDS, FLAGS_BY_COMMAND, REQUIRED_FLAGS, type CommandName } from './flags.ts';
 import { parseVaultArgs } from './vault-args.ts';
 import type { BackupConfig, CommonConfig, ParsedArgs, RestoreConfig } from './config.ts';
@@ -16,32 +16,13 @@ export function isCommand(word: string | undefined): word is CommandName {
 }
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
-  const unknown: string[] = [];
-  const parsed = minimist([...argv], {
-    string: [...ALL_FLAGS],
-    boolean: [],
-    unknown: (arg) => {
-      if (arg.startsWith('-')) unknown.push(arg.replace(/=.*$/s, ''));
-      return arg.startsWith('-') ? false : true;
-    },
-  });
-  const command = parsed._[0];
+  const flags = readFlags(argv, ALL_FLAGS);
+  const command = flags.command;
   if (!isCommand(command)) {
     throw new UsageError([`unknown command "${String(command ?? '')}": expected ${COMMANDS.join(' or ')}`]);
   }
-  const raw: Record<string, string> = {};
-  for (const name of ALL_FLAGS) {
-    const v: unknown = parsed[name];
-    // A flag given twice yields an array; the last value wins, as with cobra.
-    const last: unknown = Array.isArray(v) ? v.at(-1) : v;
-    raw[name] = typeof last === 'string' ? last : last === undefined ? '' : JSON.stringify(last);
-  }
-  const warnings = unknown.map((f) => `unknown flag ${f} ignored (the catalog may be newer than this image)`);
-  const allowed = new Set(FLAGS_BY_COMMAND[command]);
-  for (const name of ALL_FLAGS) {
-    if (!allowed.has(name) && raw[name] !== '') warnings.push(`--${name} is not used by ${command}; ignored`);
-  }
-  const c = new Converter(raw);
+  const warnings = flagWarnings(command, flags, ALL_FLAGS, FLAGS_BY_COMMAND[command]);
+  const c = new Converter(flags.raw);
   const missing = REQUIRED_FLAGS.filter((f) => c.str(f) === '').map((f) => `--${f} is required`);
   const common = commonConfig(command, c);
   const vaultArgs = parseVaultArgs(c.str('vault-args'));

@@ -1,8 +1,8 @@
 // argv → KubeStash config. The upstream Functions' args are accepted verbatim, each with a value, no
 // value or an empty value (envsubst leaves `--force=` when a variable is present but empty).
-import minimist from 'minimist';
 import { UsageError } from '../errors.ts';
 import { Converter } from '../config/convert.ts';
+import { flagWarnings, readFlags } from '../config/read-flags.ts';
 import { parseVaultArgs } from '../config/vault-args.ts';
 import type {
   KubeStashBackupConfig,
@@ -42,31 +42,13 @@ export function isKubeStashCommand(word: string | undefined): word is KubeStashC
 }
 
 export function parseKubeStashArgs(argv: readonly string[]): { config: KubeStashConfig; warnings: string[] } {
-  const unknown: string[] = [];
-  const parsed = minimist([...argv], {
-    string: ALL,
-    boolean: [],
-    unknown: (arg) => {
-      if (arg.startsWith('-')) unknown.push(arg.replace(/=.*$/s, ''));
-      return !arg.startsWith('-');
-    },
-  });
-  const command = parsed._[0];
+  const flags = readFlags(argv, ALL);
+  const command = flags.command;
   if (!isKubeStashCommand(command)) {
     throw new UsageError([`unknown command "${String(command ?? '')}": expected backup or restore`]);
   }
-  const raw: Record<string, string> = {};
-  for (const name of ALL) {
-    const v: unknown = parsed[name];
-    const last: unknown = Array.isArray(v) ? v.at(-1) : v;
-    raw[name] = typeof last === 'string' ? last : last === undefined ? '' : JSON.stringify(last);
-  }
-  const warnings = unknown.map((f) => `unknown flag ${f} ignored (the catalog may be newer than this image)`);
-  const allowed = new Set(KUBESTASH_FLAGS[command]);
-  for (const name of ALL) {
-    if (!allowed.has(name) && raw[name] !== '') warnings.push(`--${name} is not used by ${command}; ignored`);
-  }
-  const c = new Converter(raw);
+  const warnings = flagWarnings(command, flags, ALL, KUBESTASH_FLAGS[command]);
+  const c = new Converter(flags.raw);
   const vaultArgs = parseVaultArgs(c.str('vault-args'));
   warnings.push(...vaultArgs.warnings);
   const common: KubeStashCommon = {

@@ -6,7 +6,7 @@ import { KubeApi } from '../kube/api.ts';
 import { loadKubeConnection } from '../kube/connection.ts';
 import type { Logger } from '../log.ts';
 import { scrubSecrets } from '../secrets.ts';
-import { patchRestoreComponent, patchSnapshotComponent, type BackupComponent } from './status.ts';
+import { patchDumpComponent, type BackupComponent } from './status.ts';
 
 const STATUS_TIMEOUT_MS = 2500;
 
@@ -38,7 +38,7 @@ export class SnapshotReporter {
 
   async running(t: SnapshotTarget): Promise<void> {
     this.pending.set(t.name, t);
-    await patchSnapshotComponent(this.kube, t.namespace, t.name, {
+    await patchDumpComponent(this.kube, 'snapshots', t.namespace, t.name, {
       path: t.path,
       driver: 'Restic',
       phase: 'Running',
@@ -49,7 +49,11 @@ export class SnapshotReporter {
     const t = this.pending.get(name);
     if (t === undefined) return;
     this.pending.delete(name);
-    await patchSnapshotComponent(this.kube, t.namespace, t.name, { path: t.path, driver: 'Restic', ...c });
+    await patchDumpComponent(this.kube, 'snapshots', t.namespace, t.name, {
+      path: t.path,
+      driver: 'Restic',
+      ...c,
+    });
     this.log.info({ snapshot: `${t.namespace}/${t.name}`, phase: c.phase }, 'wrote the Snapshot status');
   }
 
@@ -74,7 +78,7 @@ export class RestoreReporter {
 
   async running(namespace: string, name: string): Promise<void> {
     this.target = { namespace, name };
-    await patchRestoreComponent(this.kube, namespace, name, { phase: 'Running' });
+    await patchDumpComponent(this.kube, 'restoresessions', namespace, name, { phase: 'Running' });
   }
 
   async finish(duration: string, error: string | undefined): Promise<void> {
@@ -82,7 +86,7 @@ export class RestoreReporter {
     if (t === undefined) return;
     this.target = undefined;
     try {
-      await patchRestoreComponent(this.kube, t.namespace, t.name, {
+      await patchDumpComponent(this.kube, 'restoresessions', t.namespace, t.name, {
         phase: error === undefined ? 'Succeeded' : 'Failed',
         duration,
         ...(error !== undefined ? { error } : {}),

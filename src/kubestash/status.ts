@@ -41,40 +41,25 @@ export interface BackupComponent {
   resticStats?: Array<Record<string, unknown>>;
 }
 
-export async function patchSnapshotComponent(
-  kube: KubeApi,
-  namespace: string,
-  name: string,
-  component: BackupComponent,
-  signal?: AbortSignal,
-): Promise<void> {
-  await kube.call(`patch Snapshot ${namespace}/${name} status`, {
-    method: 'PATCH',
-    path: `${objectPath('snapshots', namespace, name)}/status`,
-    contentType: 'application/merge-patch+json',
-    body: { status: { components: { [COMPONENT]: component } } },
-    ...(signal ? { signal } : {}),
-  });
-}
-
 export interface RestoreComponent {
   phase: 'Running' | 'Succeeded' | 'Failed';
   duration?: string;
   error?: string;
 }
 
-export async function patchRestoreComponent(
+// One merge patch of status.components.dump on the object's /status subresource.
+export async function patchDumpComponent(
   kube: KubeApi,
+  plural: 'snapshots' | 'restoresessions',
   namespace: string,
   name: string,
-  component: RestoreComponent,
-  signal?: AbortSignal,
+  component: BackupComponent | RestoreComponent,
 ): Promise<void> {
-  await kube.call(`patch RestoreSession ${namespace}/${name} status`, {
+  const kind = plural === 'snapshots' ? 'Snapshot' : 'RestoreSession';
+  await kube.call(`patch ${kind} ${namespace}/${name} status`, {
     method: 'PATCH',
-    path: `${objectPath('restoresessions', namespace, name)}/status`,
+    path: `${objectPath(plural, namespace, name)}/status`,
     contentType: 'application/merge-patch+json',
     body: { status: { components: { [COMPONENT]: component } } },
-    ...(signal ? { signal } : {}),
   });
 }
